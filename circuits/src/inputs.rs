@@ -1,0 +1,196 @@
+//! Witness inputs of `payment.circom`: the sixteen input signals under the circuit's own names,
+//! assembled from a policy, a receipt and the payer's secret, and a native check of every
+//! constraint with a precise error.
+
+use crate::eddsa::{PublicKey, Signature, SignatureError};
+use crate::field::{Fr, key_limbs};
+use crate::policy::Policy;
+use crate::poseidon::poseidon;
+use crate::receipt::{Receipt, Secret, nullifier_tag};
+use crate::witness::{AssertPolicy, Witness, WitnessCalculator, WitnessError};
+use ark_ff::{BigInteger, PrimeField};
+use serde::{Deserialize, Serialize};
+
+/// Number of public inputs, in order: policy_hash, now, nullifier, request_hash.
+pub const PUBLIC_INPUTS: usize = 4;
+
+/// Every input signal of the circuit. Field names (and JSON keys) are the circuit's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case)]
+pub struct PaymentInputs {
+    /// Public: Poseidon of the policy fields.
+    #[serde(with = "crate::serde_fr")]
+    pub policy_hash: Fr,
+    /// Public: unix seconds at proof time.
+    #[serde(with = "crate::serde_fr")]
+    pub now: Fr,
+    /// Public: Poseidon(NULLIFIER_TAG, secret).
+    #[serde(with = "crate::serde_fr")]
+    pub nullifier: Fr,
+    /// Public: the x402 challenge binding.
+    #[serde(with = "crate::serde_fr")]
+    pub request_hash: Fr,
+    /// Policy: minimum amount (atomic units).
+    #[serde(with = "crate::serde_fr")]
+    pub min_amount: Fr,
+    /// Policy and receipt: high 128 bits of the recipient address.
+    #[serde(with = "crate::serde_fr")]
+    pub recipient_hi: Fr,
+    /// Policy and receipt: low 128 bits of the recipient address.
+    #[serde(with = "crate::serde_fr")]
+    pub recipient_lo: Fr,
+    /// Policy: maximum payment age (seconds).
+    #[serde(with = "crate::serde_fr")]
+    pub max_age: Fr,
+    /// Policy: issuer public key x.
+    #[serde(with = "crate::serde_fr")]
+    pub issuer_Ax: Fr,
+    /// Policy: issuer public key y.
+    #[serde(with = "crate::serde_fr")]
+    pub issuer_Ay: Fr,
+    /// Receipt: amount paid (atomic units).
+    #[serde(with = "crate::serde_fr")]
+    pub amount: Fr,
+    /// Receipt: unix time of payment.
+    #[serde(with = "crate::serde_fr")]
+    pub paid_at: Fr,
+    /// The payer's secret.
+    #[serde(with = "crate::serde_fr")]
+    pub secret: Fr,
+    /// Signature R8 x.
+    #[serde(with = "crate::serde_fr")]
+    pub R8x: Fr,
+    /// Signature R8 y.
+    #[serde(with = "crate::serde_fr")]
+    pub R8y: Fr,
+    /// Signature scalar S.
+    #[serde(with = "crate::serde_fr")]
+    pub S: Fr,
+}
+
+/// The constraint of the statement that a set of inputs breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StatementError {
+    /// A value a comparator reads does not fit in 64 bits.
+    #[error("{0} is not below 2^64")]
+    OutOfRange(&'static str),
+    /// amount < min_amount.
+    #[error("amount is below the policy's min_amount")]
+    AmountBelowMinimum,
+    /// paid_at > now.
+    #[error("paid_at is later than now")]
+    PaidInFuture,
+    /// now - paid_at > max_age.
+    #[error("receipt is older than the policy's max_age")]
+    ReceiptTooOld,
+    /// policy_hash does not commit to the policy fields.
+    #[error("policy_hash does not match the policy fields")]
+    PolicyHashMismatch,
+    /// The issuer signature does not verify over the receipt message.
+    #[error("issuer signature: {0}")]
+    BadSignature(SignatureError),
+    /// nullifier is not Poseidon(NULLIFIER_TAG, secret).
+    #[error("nullifier does not match the secret")]
+    NullifierMismatch,
+}
+
+impl PaymentInputs {
+    /// Assembles the inputs for spending `receipt` (whose commitment is `secret`'s) under
+    /// `policy`, at time `now`, for the challenge hashed to `request_hash`. The recipient limbs
+    /// come from the policy; nothing is checked here (see [`PaymentInputs::check`]).
+    pub fn new(policy: &Policy, receipt: &Receipt, secret: &Secret, now: u64, request_hash: Fr) -> PaymentInputs {
+        let (recipient_hi, recipient_lo) = key_limbs(&policy.recipient);
+        PaymentInputs {
+            policy_hash: policy.hash(),
+            now: Fr::from(now),
+            nullifier: secret.nullifier(),
+            request_hash,
+            min_amount: Fr::from(policy.min_amount),
+            recipient_hi,
+            recipient_lo,
+            max_age: Fr::from(policy.max_age),
+            issuer_Ax: policy.issuer.x,
+            issuer_Ay: policy.issuer.y,
+            amount: Fr::from(receipt.claim.amount),
+            paid_at: Fr::from(receipt.claim.paid_at),
+            secret: secret.expose(),
+            R8x: receipt.signature.r8x,
+            R8y: receipt.signature.r8y,
+            S: receipt.signature.s,
+        }
+    }
+
+    /// The input signals by name, in the circuit's declaration order (public first).
+    pub fn signals(&self) -> [(&'static str, Fr); 16] {
+        [
+            ("policy_hash", self.policy_hash),
+            ("now", self.now),
+            ("nullifier", self.nullifier),
+            ("request_hash", self.request_hash),
+            ("min_amount", self.min_amount),
+            ("recipient_hi", self.recipient_hi),
+            ("recipient_lo", self.recipient_lo),
+            ("max_age", self.max_age),
+            ("issuer_Ax", self.issuer_Ax),
+            ("issuer_Ay", self.issuer_Ay),
+            ("amount", self.amount),
+            ("paid_at", self.paid_at),
+            ("secret", self.secret),
+            ("R8x", self.R8x),
+            ("R8y", self.R8y),
+            ("S", self.S),
+        ]
+    }
+
+    /// The public signals in the order the verifier takes them.
+    pub fn public_signals(&self) -> [Fr; PUBLIC_INPUTS] {
+        [self.policy_hash, self.now, self.nullifier, self.request_hash]
+    }
+
+    /// Runs circom's witness calculator on these inputs.
+    pub fn witness(&self, calc: &mut WitnessCalculator, policy: AssertPolicy) -> Result<Witness, WitnessError> {
+        let signals = self.signals();
+        let named: Vec<(&str, &[Fr])> =
+            signals.iter().map(|(name, value)| (*name, std::slice::from_ref(value))).collect();
+        calc.calculate(&named, policy)
+    }
+
+    /// Checks every constraint of the statement natively, in the circuit's order, and names the
+    /// first one that fails.
+    pub fn check(&self) -> Result<(), StatementError> {
+        let amount = as_u64(&self.amount, "amount")?;
+        let min_amount = as_u64(&self.min_amount, "min_amount")?;
+        let paid_at = as_u64(&self.paid_at, "paid_at")?;
+        let now = as_u64(&self.now, "now")?;
+        let max_age = as_u64(&self.max_age, "max_age")?;
+        if amount < min_amount {
+            return Err(StatementError::AmountBelowMinimum);
+        }
+        if paid_at > now {
+            return Err(StatementError::PaidInFuture);
+        }
+        if now - paid_at > max_age {
+            return Err(StatementError::ReceiptTooOld);
+        }
+        let policy =
+            [self.min_amount, self.recipient_hi, self.recipient_lo, self.max_age, self.issuer_Ax, self.issuer_Ay];
+        if poseidon(&policy) != self.policy_hash {
+            return Err(StatementError::PolicyHashMismatch);
+        }
+        let message =
+            poseidon(&[self.amount, self.recipient_hi, self.recipient_lo, self.paid_at, poseidon(&[self.secret])]);
+        let issuer = PublicKey { x: self.issuer_Ax, y: self.issuer_Ay };
+        let signature = Signature { r8x: self.R8x, r8y: self.R8y, s: self.S };
+        issuer.verify(&message, &signature).map_err(StatementError::BadSignature)?;
+        if poseidon(&[nullifier_tag(), self.secret]) != self.nullifier {
+            return Err(StatementError::NullifierMismatch);
+        }
+        Ok(())
+    }
+}
+
+fn as_u64(x: &Fr, name: &'static str) -> Result<u64, StatementError> {
+    let big = x.into_bigint();
+    if big.num_bits() > 64 { Err(StatementError::OutOfRange(name)) } else { Ok(big.0[0]) }
+}
