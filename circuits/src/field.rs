@@ -21,6 +21,12 @@ pub enum FieldError {
 /// Parses a canonical decimal integer (as circom and snarkjs print it) into a field element.
 /// Rejects values >= r instead of reducing them.
 pub fn fr_from_decimal(s: &str) -> Result<Fr, FieldError> {
+    Fr::from_bigint(decimal_to_bigint(s)?).ok_or(FieldError::NotBelowModulus)
+}
+
+/// Parses a canonical decimal integer below 2^256 (the strict grammar of
+/// [`fr_from_decimal`]); callers reduce nothing and check it against their own modulus.
+pub fn decimal_to_bigint(s: &str) -> Result<ark_ff::BigInt<4>, FieldError> {
     let not_decimal = || FieldError::NotDecimal(s.chars().take(80).collect());
     let bytes = s.as_bytes();
     if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) || (bytes.len() > 1 && bytes[0] == b'0') {
@@ -42,7 +48,7 @@ pub fn fr_from_decimal(s: &str) -> Result<Fr, FieldError> {
             return Err(FieldError::NotBelowModulus);
         }
     }
-    Fr::from_bigint(ark_ff::BigInt(limbs)).ok_or(FieldError::NotBelowModulus)
+    Ok(ark_ff::BigInt(limbs))
 }
 
 /// Prints a field element as its canonical decimal integer.

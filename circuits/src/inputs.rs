@@ -14,6 +14,26 @@ use serde::{Deserialize, Serialize};
 /// Number of public inputs, in order: policy_hash, now, nullifier, request_hash.
 pub const PUBLIC_INPUTS: usize = 4;
 
+/// Names of the circuit's input signals in declaration order (public first).
+pub const INPUT_NAMES: [&str; 16] = [
+    "policy_hash",
+    "now",
+    "nullifier",
+    "request_hash",
+    "min_amount",
+    "recipient_hi",
+    "recipient_lo",
+    "max_age",
+    "issuer_Ax",
+    "issuer_Ay",
+    "amount",
+    "paid_at",
+    "secret",
+    "R8x",
+    "R8y",
+    "S",
+];
+
 /// Every input signal of the circuit. Field names (and JSON keys) are the circuit's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,24 +143,25 @@ impl PaymentInputs {
 
     /// The input signals by name, in the circuit's declaration order (public first).
     pub fn signals(&self) -> [(&'static str, Fr); 16] {
-        [
-            ("policy_hash", self.policy_hash),
-            ("now", self.now),
-            ("nullifier", self.nullifier),
-            ("request_hash", self.request_hash),
-            ("min_amount", self.min_amount),
-            ("recipient_hi", self.recipient_hi),
-            ("recipient_lo", self.recipient_lo),
-            ("max_age", self.max_age),
-            ("issuer_Ax", self.issuer_Ax),
-            ("issuer_Ay", self.issuer_Ay),
-            ("amount", self.amount),
-            ("paid_at", self.paid_at),
-            ("secret", self.secret),
-            ("R8x", self.R8x),
-            ("R8y", self.R8y),
-            ("S", self.S),
-        ]
+        let values = [
+            self.policy_hash,
+            self.now,
+            self.nullifier,
+            self.request_hash,
+            self.min_amount,
+            self.recipient_hi,
+            self.recipient_lo,
+            self.max_age,
+            self.issuer_Ax,
+            self.issuer_Ay,
+            self.amount,
+            self.paid_at,
+            self.secret,
+            self.R8x,
+            self.R8y,
+            self.S,
+        ];
+        std::array::from_fn(|i| (INPUT_NAMES[i], values[i]))
     }
 
     /// The public signals in the order the verifier takes them.

@@ -25,7 +25,7 @@ pub mod wtns;
 
 pub use eddsa::{PublicKey, Signature, SignatureError, SigningKey};
 pub use field::Fr;
-pub use inputs::{PUBLIC_INPUTS, PaymentInputs, StatementError};
+pub use inputs::{INPUT_NAMES, PUBLIC_INPUTS, PaymentInputs, StatementError};
 pub use policy::Policy;
 pub use receipt::{Receipt, ReceiptClaim, Secret};
 pub use request::Challenge;

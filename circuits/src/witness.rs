@@ -10,7 +10,7 @@ use crate::field::{Fr, fr_from_le_bytes, fr_to_le_bytes};
 use wasmi::{Caller, Engine, Instance, Linker, Module, Store, TypedFunc};
 
 /// circom's exception code for a failed assertion.
-const ASSERT_FAILED: i32 = 4;
+pub const ASSERT_FAILED: i32 = 4;
 
 /// What to do when the circuit's own assertions fail during witness calculation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,18 +272,25 @@ fn read_message(caller: &mut Caller<'_, HostState>) -> String {
     let Ok(get) = get.typed::<(), i32>(&*caller) else {
         return String::new();
     };
+    collect_message(|| get.call(&mut *caller, ()).ok())
+}
+
+/// Collects circom's message characters from `next_char` (a call of the module's
+/// `getMessageChar`) until 0 or a failed call. circom messages are short; the bound guards
+/// against a runaway module.
+pub fn collect_message(mut next_char: impl FnMut() -> Option<i32>) -> String {
     let mut text = String::new();
-    // circom messages are short; the bound guards against a runaway module.
     for _ in 0..4096 {
-        match get.call(&mut *caller, ()) {
-            Ok(c) if c > 0 => text.push(char::from(c as u8)),
+        match next_char() {
+            Some(c) if c > 0 => text.push(char::from(c as u8)),
             _ => break,
         }
     }
     text
 }
 
-fn exception_name(code: i32) -> &'static str {
+/// circom's name for a runtime exception code (its `exceptionHandler` argument).
+pub fn exception_name(code: i32) -> &'static str {
     match code {
         1 => "signal not found",
         2 => "too many signals set",
@@ -296,7 +303,7 @@ fn exception_name(code: i32) -> &'static str {
 }
 
 /// 64-bit FNV-1a of a signal name, how circom's wasm addresses input signals.
-fn fnv1a64(name: &str) -> u64 {
+pub fn fnv1a64(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 

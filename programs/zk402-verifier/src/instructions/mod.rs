@@ -1,0 +1,17 @@
+//! One file per instruction (the batch buffer's three in `proof_buffer`).
+
+pub mod close_nullifier;
+pub mod close_policy;
+pub mod create_policy;
+pub mod proof_buffer;
+pub mod update_policy;
+pub mod verify_batch;
+pub mod verify_payment;
+
+pub use close_nullifier::*;
+pub use close_policy::*;
+pub use create_policy::*;
+pub use proof_buffer::*;
+pub use update_policy::*;
+pub use verify_batch::*;
+pub use verify_payment::*;

@@ -1,0 +1,71 @@
+//! zk402 verifier program: merchants register payment policies; payers (or relayers) submit
+//! Groth16 proofs that they hold an unspent issuer-signed receipt meeting a policy; the program
+//! verifies them through the alt_bn128 syscalls, singly or in batches, and records each
+//! nullifier so a receipt pays once. See `README.md` beside this file for the account model.
+
+use anchor_lang::prelude::*;
+
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod state;
+pub mod verification;
+pub mod verifying_key;
+
+use instructions::*;
+
+declare_id!("6ko1pTwu6bQRMWLcpcQyRzGPdnALrK3gp8gM3V5Jtszy");
+
+/// The program's instructions.
+#[program]
+pub mod zk402_verifier {
+    use super::*;
+
+    /// Registers a policy (min amount, recipient, max age, issuer key, clock window) under the
+    /// signing authority; computes and stores its Poseidon hash. An issuer key serves one policy.
+    pub fn create_policy(ctx: Context<CreatePolicy>, policy_id: u64, params: PolicyParams) -> Result<()> {
+        instructions::create_policy::handler(ctx, policy_id, params)
+    }
+
+    /// Changes a policy's minimum amount, or lowers its max age or clock window (authority only).
+    pub fn update_policy(ctx: Context<UpdatePolicy>, update: PolicyUpdate) -> Result<()> {
+        instructions::update_policy::handler(ctx, update)
+    }
+
+    /// Closes a policy and returns its rent to the authority (authority only).
+    pub fn close_policy(ctx: Context<ClosePolicy>) -> Result<()> {
+        instructions::close_policy::handler(ctx)
+    }
+
+    /// Verifies one proof against a policy and records its nullifier.
+    pub fn verify_payment(ctx: Context<VerifyPayment>, submission: ProofSubmission) -> Result<()> {
+        instructions::verify_payment::handler(ctx, submission)
+    }
+
+    /// Opens a buffer for a batch of `count` proofs (1..=10) against one policy.
+    pub fn open_proof_buffer(ctx: Context<OpenProofBuffer>, buffer_id: u64, count: u8) -> Result<()> {
+        instructions::proof_buffer::open(ctx, buffer_id, count)
+    }
+
+    /// Writes bytes of batch entries into a proof buffer at `offset`.
+    pub fn write_proof_buffer(ctx: Context<WriteProofBuffer>, offset: u32, data: Vec<u8>) -> Result<()> {
+        instructions::proof_buffer::write(ctx, offset, data)
+    }
+
+    /// Closes an unused proof buffer, returning its rent to its owner.
+    pub fn close_proof_buffer(ctx: Context<CloseProofBuffer>) -> Result<()> {
+        instructions::proof_buffer::close(ctx)
+    }
+
+    /// Verifies every proof in a buffer in one pairing check (all or nothing), records every
+    /// nullifier (accounts passed as remaining accounts, in entry order) and closes the buffer.
+    pub fn verify_batch<'info>(ctx: Context<'info, VerifyBatch<'info>>) -> Result<()> {
+        instructions::verify_batch::handler(ctx)
+    }
+
+    /// Closes a nullifier record whose receipt can no longer be proved; rent goes back to the
+    /// account that paid it. Anyone may call it.
+    pub fn close_nullifier(ctx: Context<CloseNullifier>) -> Result<()> {
+        instructions::close_nullifier::handler(ctx)
+    }
+}

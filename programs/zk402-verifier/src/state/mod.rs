@@ -1,0 +1,12 @@
+//! Accounts of the program, one file each, and every PDA seed in `seeds`.
+
+pub mod issuer;
+pub mod nullifier;
+pub mod policy;
+pub mod proof_buffer;
+pub mod seeds;
+
+pub use issuer::IssuerRegistration;
+pub use nullifier::NullifierRecord;
+pub use policy::Policy;
+pub use proof_buffer::{BatchEntry, ProofBuffer};

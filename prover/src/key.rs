@@ -1,0 +1,128 @@
+//! The proving key held in memory for the life of the process: the zkey's points and
+//! coefficients rearranged for proving, the evaluation domain with its coset powers, and the
+//! prepared verifying key for the self-check. Built once at start; requests only read it.
+
+use ark_bn254::{Bn254, G1Affine, G2Affine};
+use ark_ff::{FftField, Field};
+use ark_groth16::{PreparedVerifyingKey, VerifyingKey};
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use sha2::{Digest, Sha256};
+use zk402_ceremony::{Matrix, Zkey, ZkeyError};
+use zk402_circuit::Fr;
+
+/// One non-zero matrix entry: (constraint row, wire, value).
+pub type Entry = (u32, u32, Fr);
+
+/// Why a zkey cannot be used to prove.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The file is not a valid Groth16 BN254 zkey.
+    #[error(transparent)]
+    Zkey(#[from] ZkeyError),
+    /// The domain is too large for the field's 2-adicity (the coset needs a 2n-th root).
+    #[error("domain size {0} has no coset of 2n-th roots in F_r")]
+    Domain(u32),
+}
+
+/// A Groth16 proving key over BN254 ready for proving (see the module docs).
+pub struct ProvingKey {
+    /// Wires, including wire 0.
+    pub n_vars: usize,
+    /// Public signals (wires 1..=n_public).
+    pub n_public: usize,
+    /// The n-th roots of unity the QAP is interpolated on (n = domain size).
+    pub domain: Radix2EvaluationDomain<Fr>,
+    /// g^i for i < n, g a primitive 2n-th root: moves coefficients onto the odd coset.
+    pub coset_powers: Vec<Fr>,
+    /// Non-zero entries of A, sorted by row.
+    pub a_entries: Vec<Entry>,
+    /// Non-zero entries of B, sorted by row.
+    pub b_entries: Vec<Entry>,
+    /// alpha·G1.
+    pub alpha_g1: G1Affine,
+    /// beta·G1.
+    pub beta_g1: G1Affine,
+    /// beta·G2.
+    pub beta_g2: G2Affine,
+    /// delta·G1.
+    pub delta_g1: G1Affine,
+    /// delta·G2.
+    pub delta_g2: G2Affine,
+    /// A_i(tau)·G1 per wire.
+    pub a: Vec<G1Affine>,
+    /// B_i(tau)·G1 per wire.
+    pub b1: Vec<G1Affine>,
+    /// B_i(tau)·G2 per wire.
+    pub b2: Vec<G2Affine>,
+    /// Private-wire query, one point per wire after the public ones.
+    pub c: Vec<G1Affine>,
+    /// H query: one point per evaluation on the odd coset.
+    pub h: Vec<G1Affine>,
+    /// The verifying key the zkey implies (what snarkjs exports).
+    pub vk: VerifyingKey<Bn254>,
+    /// `vk` prepared for pairing checks.
+    pub pvk: PreparedVerifyingKey<Bn254>,
+    /// SHA-256 of the zkey file.
+    pub zkey_sha256: [u8; 32],
+}
+
+impl ProvingKey {
+    /// Parses and validates a snarkjs `.zkey` and prepares it for proving.
+    pub fn from_zkey_bytes(bytes: &[u8]) -> Result<ProvingKey, KeyError> {
+        let zkey = Zkey::read(bytes)?;
+        let zkey_sha256 = Sha256::digest(bytes).into();
+        ProvingKey::from_zkey(zkey, zkey_sha256)
+    }
+
+    /// Prepares a parsed zkey; `zkey_sha256` identifies the file it came from.
+    pub fn from_zkey(zkey: Zkey, zkey_sha256: [u8; 32]) -> Result<ProvingKey, KeyError> {
+        let n = zkey.domain_size;
+        let domain = Radix2EvaluationDomain::<Fr>::new(n as usize).ok_or(KeyError::Domain(n))?;
+        let shift = Fr::get_root_of_unity(2 * u64::from(n)).ok_or(KeyError::Domain(n))?;
+        let mut coset_powers = Vec::with_capacity(n as usize);
+        let mut power = Fr::ONE;
+        for _ in 0..n {
+            coset_powers.push(power);
+            power *= shift;
+        }
+        let (mut a_entries, mut b_entries) = (Vec::new(), Vec::new());
+        for coeff in &zkey.coeffs {
+            let entry = (coeff.constraint, coeff.signal, coeff.value);
+            match coeff.matrix {
+                Matrix::A => a_entries.push(entry),
+                Matrix::B => b_entries.push(entry),
+            }
+        }
+        a_entries.sort_by_key(|e| e.0);
+        b_entries.sort_by_key(|e| e.0);
+        let vk = VerifyingKey {
+            alpha_g1: zkey.alpha_g1,
+            beta_g2: zkey.beta_g2,
+            gamma_g2: zkey.gamma_g2,
+            delta_g2: zkey.delta_g2,
+            gamma_abc_g1: zkey.ic,
+        };
+        let pvk = ark_groth16::prepare_verifying_key(&vk);
+        Ok(ProvingKey {
+            n_vars: zkey.n_vars as usize,
+            n_public: zkey.n_public as usize,
+            domain,
+            coset_powers,
+            a_entries,
+            b_entries,
+            alpha_g1: zkey.alpha_g1,
+            beta_g1: zkey.beta_g1,
+            beta_g2: zkey.beta_g2,
+            delta_g1: zkey.delta_g1,
+            delta_g2: zkey.delta_g2,
+            a: zkey.a,
+            b1: zkey.b1,
+            b2: zkey.b2,
+            c: zkey.c,
+            h: zkey.h,
+            vk,
+            pvk,
+            zkey_sha256,
+        })
+    }
+}

@@ -1,0 +1,216 @@
+//! Witness calculation with the circuit's circom wasm compiled to native code by wasmtime
+//! (Cranelift). Same interface as circom's `witness_calculator.js`; a failed circuit
+//! assertion is an error, never a witness.
+
+use std::sync::Arc;
+use wasmtime::{Caller, Engine, Instance, Linker, Module, Store, TypedFunc};
+use zk402_circuit::field::{fr_from_le_bytes, fr_to_le_bytes};
+use zk402_circuit::witness::{ASSERT_FAILED, collect_message, exception_name, fnv1a64};
+use zk402_circuit::{Fr, PaymentInputs};
+
+/// Why a witness could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WitnessError {
+    /// The wasm module could not be compiled or lacks circom's interface.
+    #[error("circuit wasm: {0}")]
+    Module(String),
+    /// The circuit does not take an input of that name, or not one value.
+    #[error("input signal {0:?} is not a single-value input of the circuit")]
+    UnknownSignal(&'static str),
+    /// A circuit assertion failed (circom's message: template and line).
+    #[error("circuit assertion failed: {0}")]
+    AssertFailed(String),
+    /// Any other runtime error of the circuit code.
+    #[error("witness calculation failed: {0}")]
+    Runtime(String),
+}
+
+/// The compiled circuit, shared by all calculators (compile once, instantiate per thread).
+#[derive(Clone)]
+pub struct CompiledCircuit {
+    engine: Engine,
+    module: Arc<Module>,
+}
+
+impl CompiledCircuit {
+    /// Compiles circom's wasm to native code.
+    pub fn compile(wasm: &[u8]) -> Result<CompiledCircuit, WitnessError> {
+        let engine = Engine::default();
+        let module = Module::new(&engine, wasm).map_err(|e| WitnessError::Module(format!("{e:#}")))?;
+        Ok(CompiledCircuit { engine, module: Arc::new(module) })
+    }
+
+    /// A calculator with its own instance (memory); one per thread.
+    pub fn instantiate(&self) -> Result<WitnessCalculator, WitnessError> {
+        WitnessCalculator::new(self)
+    }
+}
+
+#[derive(Default)]
+struct HostState {
+    message: String,
+    failure: Option<WitnessError>,
+}
+
+#[derive(Clone)]
+struct Exports {
+    init: TypedFunc<i32, ()>,
+    get_input_signal_size: TypedFunc<(i32, i32), i32>,
+    set_input_signal: TypedFunc<(i32, i32, i32), ()>,
+    get_witness: TypedFunc<i32, ()>,
+    read_shared: TypedFunc<i32, i32>,
+    write_shared: TypedFunc<(i32, i32), ()>,
+}
+
+/// One instance of the circuit; computes witnesses one at a time.
+pub struct WitnessCalculator {
+    store: Store<HostState>,
+    exports: Exports,
+    witness_size: usize,
+    input_size: usize,
+}
+
+fn module_err(e: wasmtime::Error) -> WitnessError {
+    WitnessError::Module(format!("{e:#}"))
+}
+
+impl WitnessCalculator {
+    fn new(circuit: &CompiledCircuit) -> Result<WitnessCalculator, WitnessError> {
+        let mut store = Store::new(&circuit.engine, HostState::default());
+        let mut linker = Linker::<HostState>::new(&circuit.engine);
+        linker
+            .func_wrap(
+                "runtime",
+                "exceptionHandler",
+                |mut caller: Caller<'_, HostState>, code: i32| -> wasmtime::Result<()> {
+                    let state = caller.data_mut();
+                    let message = std::mem::take(&mut state.message).trim().to_owned();
+                    state.failure = Some(if code == ASSERT_FAILED {
+                        WitnessError::AssertFailed(message)
+                    } else {
+                        WitnessError::Runtime(format!("{} {message}", exception_name(code)))
+                    });
+                    Err(wasmtime::Error::msg("circuit exception"))
+                },
+            )
+            .map_err(module_err)?;
+        linker
+            .func_wrap("runtime", "printErrorMessage", |mut caller: Caller<'_, HostState>| {
+                let text = read_message(&mut caller);
+                let state = caller.data_mut();
+                state.message.push_str(&text);
+                state.message.push(' ');
+            })
+            .map_err(module_err)?;
+        // circom's `log()` output: the prover has no use for it.
+        linker
+            .func_wrap("runtime", "writeBufferMessage", |mut caller: Caller<'_, HostState>| {
+                read_message(&mut caller);
+            })
+            .map_err(module_err)?;
+        linker.func_wrap("runtime", "showSharedRWMemory", |_: Caller<'_, HostState>| {}).map_err(module_err)?;
+        let instance = linker.instantiate(&mut store, &circuit.module).map_err(module_err)?;
+        let exports = Exports {
+            init: typed(&instance, &mut store, "init")?,
+            get_input_signal_size: typed(&instance, &mut store, "getInputSignalSize")?,
+            set_input_signal: typed(&instance, &mut store, "setInputSignal")?,
+            get_witness: typed(&instance, &mut store, "getWitness")?,
+            read_shared: typed(&instance, &mut store, "readSharedRWMemory")?,
+            write_shared: typed(&instance, &mut store, "writeSharedRWMemory")?,
+        };
+        let mut call0 = |name: &str| -> Result<i32, WitnessError> {
+            typed::<(), i32>(&instance, &mut store, name)?.call(&mut store, ()).map_err(module_err)
+        };
+        if call0("getFieldNumLen32")? != 8 {
+            return Err(WitnessError::Module("field is not 256 bits (BN254 expected)".into()));
+        }
+        let witness_size = call0("getWitnessSize")? as usize;
+        let input_size = call0("getInputSize")? as usize;
+        typed::<(), ()>(&instance, &mut store, "getRawPrime")?.call(&mut store, ()).map_err(module_err)?;
+        let mut calc = WitnessCalculator { store, exports, witness_size, input_size };
+        let prime = calc.read_shared()?;
+        let mut expected = ark_ff::BigInteger::to_bytes_le(&<Fr as ark_ff::PrimeField>::MODULUS);
+        expected.resize(32, 0);
+        if prime[..] != expected[..] {
+            return Err(WitnessError::Module("circuit is not over the BN254 scalar field".into()));
+        }
+        Ok(calc)
+    }
+
+    /// Number of wires in a witness.
+    pub fn witness_size(&self) -> usize {
+        self.witness_size
+    }
+
+    /// Computes the full witness (wire 0 = 1) for the payment inputs.
+    pub fn calculate(&mut self, inputs: &PaymentInputs) -> Result<Vec<Fr>, WitnessError> {
+        *self.store.data_mut() = HostState::default();
+        let e = self.exports.clone();
+        e.init.call(&mut self.store, 0).map_err(|err| self.failure(err))?;
+        let signals = inputs.signals();
+        if signals.len() != self.input_size {
+            return Err(WitnessError::Module(format!(
+                "circuit takes {} inputs, not {}",
+                self.input_size,
+                signals.len()
+            )));
+        }
+        for (name, value) in signals {
+            let hash = fnv1a64(name);
+            let (hi, lo) = ((hash >> 32) as u32 as i32, hash as u32 as i32);
+            let size = e.get_input_signal_size.call(&mut self.store, (hi, lo)).map_err(|err| self.failure(err))?;
+            if size != 1 {
+                return Err(WitnessError::UnknownSignal(name));
+            }
+            self.write_shared(&value)?;
+            e.set_input_signal.call(&mut self.store, (hi, lo, 0)).map_err(|err| self.failure(err))?;
+        }
+        let mut values = Vec::with_capacity(self.witness_size);
+        for i in 0..self.witness_size {
+            e.get_witness.call(&mut self.store, i as i32).map_err(|err| self.failure(err))?;
+            let bytes = self.read_shared()?;
+            values.push(fr_from_le_bytes(&bytes).map_err(|_| WitnessError::Runtime("wire value not below r".into()))?);
+        }
+        Ok(values)
+    }
+
+    fn failure(&mut self, err: wasmtime::Error) -> WitnessError {
+        self.store.data_mut().failure.take().unwrap_or_else(|| WitnessError::Runtime(format!("{err:#}")))
+    }
+
+    fn write_shared(&mut self, value: &Fr) -> Result<(), WitnessError> {
+        for (j, word) in fr_to_le_bytes(value).chunks_exact(4).enumerate() {
+            let word = u32::from_le_bytes(word.try_into().expect("4 bytes")) as i32;
+            self.exports.write_shared.call(&mut self.store, (j as i32, word)).map_err(|err| self.failure(err))?;
+        }
+        Ok(())
+    }
+
+    fn read_shared(&mut self) -> Result<[u8; 32], WitnessError> {
+        let mut out = [0u8; 32];
+        for (j, chunk) in out.chunks_exact_mut(4).enumerate() {
+            let word = self.exports.read_shared.call(&mut self.store, j as i32).map_err(|err| self.failure(err))?;
+            chunk.copy_from_slice(&(word as u32).to_le_bytes());
+        }
+        Ok(out)
+    }
+}
+
+fn typed<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
+    instance: &Instance,
+    store: &mut Store<HostState>,
+    name: &str,
+) -> Result<TypedFunc<P, R>, WitnessError> {
+    instance.get_typed_func::<P, R>(store, name).map_err(|e| WitnessError::Module(format!("export {name}: {e:#}")))
+}
+
+/// Drains circom's message buffer (`getMessageChar` until 0).
+fn read_message(caller: &mut Caller<'_, HostState>) -> String {
+    let Some(get) = caller.get_export("getMessageChar").and_then(|e| e.into_func()) else {
+        return String::new();
+    };
+    let Ok(get) = get.typed::<(), i32>(&*caller) else {
+        return String::new();
+    };
+    collect_message(|| get.call(&mut *caller, ()).ok())
+}
