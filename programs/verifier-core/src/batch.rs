@@ -10,7 +10,7 @@
 use crate::bn254::{PAIR_LEN, g1_add, g1_mul, pairing_check};
 use crate::encoding::{Proof, check_inputs};
 use crate::error::VerifyError;
-use crate::scalar::Accumulator;
+use crate::scalar::{Accumulator, weight_sum};
 use crate::verify::InputBase;
 use crate::vk::VerifyingKey;
 use alloc::vec::Vec;
@@ -71,9 +71,7 @@ pub fn verify_batch(vk: &VerifyingKey<'_>, base: &InputBase, items: &[BatchItem<
     let w = weights(vk, base, items);
 
     // W = Σ wᵢ; L = W·base + Σⱼ Sⱼ·ICⱼ with Sⱼ = Σ wᵢ·xᵢⱼ, one input at a time.
-    let mut total = Accumulator::new();
-    w.iter().for_each(|wi| total.add_small(*wi));
-    let total = total.reduce();
+    let total = weight_sum(&w);
     let mut l_sum = g1_mul(&base.point, &total)?;
     for (j, point) in ic.iter().enumerate() {
         let mut sum = Accumulator::new();

@@ -64,18 +64,26 @@ impl Accumulator {
         }
     }
 
-    /// Adds a 128-bit value (a weight, for Σ wᵢ).
-    pub fn add_small(&mut self, w: u128) {
-        let mut one = [0u8; 32];
-        one[31] = 1;
-        self.add_product(w, &one);
-    }
-
     /// The sum mod r, as a 32-byte big-endian scalar.
     pub fn reduce(&self) -> [u8; 32] {
         // redc(T) = T·R⁻¹; multiplying by R² in Montgomery form gives T·R⁻¹·R²·R⁻¹ = T mod r.
         limbs_to_be(&mont_mul(&redc(self.limbs), &R2))
     }
+}
+
+/// Σ wᵢ for 128-bit weights as a 32-byte big-endian integer. For fewer than 2¹²⁵ weights it is
+/// below 2²⁵³ < r, a canonical scalar with no reduction.
+pub fn weight_sum(weights: &[u128]) -> [u8; 32] {
+    let (mut lo, mut hi) = (0u128, 0u128);
+    for w in weights {
+        let (sum, carry) = lo.overflowing_add(*w);
+        lo = sum;
+        hi += u128::from(carry);
+    }
+    let mut out = [0u8; 32];
+    out[..16].copy_from_slice(&hi.to_be_bytes());
+    out[16..].copy_from_slice(&lo.to_be_bytes());
+    out
 }
 
 /// Montgomery reduction of T < r·2²⁵⁶: T·2⁻²⁵⁶ mod r.
@@ -184,6 +192,14 @@ mod tests {
     }
 
     #[test]
+    fn weight_sums_are_exact_integers() {
+        let w = [u128::MAX, u128::MAX, 5];
+        let expected = Fr::from(u128::MAX) * Fr::from(2u64) + Fr::from(5u64);
+        assert_eq!(weight_sum(&w), be(&expected));
+        assert_eq!(weight_sum(&[]), [0u8; 32]);
+    }
+
+    #[test]
     fn extremes_reduce_correctly() {
         let r_minus_1 = -Fr::from(1u64);
         let mut acc = Accumulator::new();
@@ -192,9 +208,5 @@ mod tests {
         }
         assert_eq!(acc.reduce(), be(&(Fr::from(u128::MAX) * r_minus_1 * Fr::from(16u64))));
         assert_eq!(Accumulator::new().reduce(), [0u8; 32]);
-        let mut small = Accumulator::new();
-        small.add_small(5);
-        small.add_small(7);
-        assert_eq!(small.reduce(), be(&Fr::from(12u64)));
     }
 }

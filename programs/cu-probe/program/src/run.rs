@@ -6,7 +6,7 @@ use alloc::boxed::Box;
 use groth16_solana::groth16::{Groth16Verifier, Groth16Verifyingkey};
 use zk402_verifier_core::batch::{BatchItem, verify_batch, weights};
 use zk402_verifier_core::encoding::Proof;
-use zk402_verifier_core::scalar::Accumulator;
+use zk402_verifier_core::scalar::{Accumulator, weight_sum};
 use zk402_verifier_core::verify;
 
 /// Public inputs of the payment circuit, the only count the peer path is instantiated for
@@ -92,11 +92,9 @@ impl Costs {
     }
 }
 
-/// W and every Sⱼ, reduced mod r (the scalar work of a batch).
+/// W (an exact integer) and every Sⱼ mod r: the scalar work of a batch.
 fn scalar_sums(items: &[BatchItem<'_>], w: &[u128]) -> [u8; 32] {
-    let mut total = Accumulator::new();
-    w.iter().for_each(|wi| total.add_small(*wi));
-    let mut digest = total.reduce();
+    let mut digest = weight_sum(w);
     for j in 0..items.first().map_or(0, |item| item.inputs.len()) {
         let mut sum = Accumulator::new();
         for (item, wi) in items.iter().zip(w) {
