@@ -5,20 +5,14 @@
 mod common;
 
 use anchor_lang::prelude::*;
+use common::payments::issuer_bytes;
 use common::*;
 use solana_signer::Signer;
 use zk402_circuit::field::fr_to_be_bytes;
-use zk402_circuit::{Policy as CircuitPolicy, PublicKey as IssuerKey, SigningKey};
+use zk402_circuit::{Policy as CircuitPolicy, SigningKey};
 use zk402_verifier::errors::ZkError;
 use zk402_verifier::instructions::{PolicyParams, PolicyUpdate};
 use zk402_verifier::state::{IssuerRegistration, Policy};
-
-fn issuer_bytes(key: &IssuerKey) -> [u8; 64] {
-    let mut out = [0u8; 64];
-    out[..32].copy_from_slice(&fr_to_be_bytes(&key.x));
-    out[32..].copy_from_slice(&fr_to_be_bytes(&key.y));
-    out
-}
 
 fn params(seed: u8) -> (PolicyParams, CircuitPolicy) {
     let issuer = SigningKey::from_seed(&[seed; 32]).public_key();

@@ -34,6 +34,14 @@ pub async fn setup(seed: u8) -> (Env, Merchant, Pubkey) {
     (env, merchant, policy)
 }
 
+/// An issuer key as the program stores it: Ax ‖ Ay, 32-byte big-endian each.
+pub fn issuer_bytes(key: &zk402_circuit::PublicKey) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&fr_to_be_bytes(&key.x));
+    out[32..].copy_from_slice(&fr_to_be_bytes(&key.y));
+    out
+}
+
 /// A merchant: its issuer key and the policy it registers.
 pub struct Merchant {
     pub issuer: SigningKey,
@@ -44,16 +52,12 @@ pub struct Merchant {
 impl Merchant {
     pub fn new(seed: u8) -> Merchant {
         let issuer = SigningKey::from_seed(&[seed; 32]);
-        let key = issuer.public_key();
-        let mut bytes = [0u8; 64];
-        bytes[..32].copy_from_slice(&fr_to_be_bytes(&key.x));
-        bytes[32..].copy_from_slice(&fr_to_be_bytes(&key.y));
         let params = PolicyParams {
             recipient: Pubkey::new_from_array([seed; 32]),
             min_amount: 1_000_000,
             max_age: 3_600,
             clock_window: 60,
-            issuer: bytes,
+            issuer: issuer_bytes(&issuer.public_key()),
         };
         Merchant { issuer, params, policy_id: u64::from(seed) }
     }
