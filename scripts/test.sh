@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs every check a change must pass: JavaScript peers installed (circom2, circomlib,
 # circomlibjs, snarkjs — pinned by circuits/package-lock.json), the compiled circuit rebuilt and
-# compared with the committed one, formatting, clippy, and the whole Rust test suite.
+# compared with the committed one, formatting, clippy, the whole Rust test suite (end-to-end,
+# property and metric-name tests included), the monitoring config checks, and a short fuzz run
+# of every parser of outside input.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# solana-program-test logs every instruction at debug level unless told otherwise.
+export RUST_LOG=${RUST_LOG:-warn}
 
 section() { printf '\n== %s ==\n' "$1"; }
 
@@ -24,3 +28,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 section "tests"
 cargo test --workspace --locked
+
+section "monitoring config (promtool, dashboard)"
+bash monitoring/check.sh
+
+section "fuzz smoke (every target, ${FUZZ_SECONDS:=10} s each)"
+FUZZ_SECONDS=$FUZZ_SECONDS bash fuzz/smoke.sh

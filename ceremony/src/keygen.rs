@@ -6,10 +6,10 @@
 
 use crate::chacha::ChaCha;
 use crate::mpc::Hash64;
-use crate::points::g1_uncompressed;
+use crate::points::{fq_is_negative, fq2_is_negative, g1_uncompressed};
 use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine, G2Projective};
 use ark_ec::{CurveGroup, PrimeGroup, short_weierstrass::SWCurveConfig};
-use ark_ff::{BigInt, BigInteger, Field, PrimeField, Zero};
+use ark_ff::{BigInt, Field, PrimeField};
 use blake2::{Blake2b512, Digest};
 
 /// A field element sampled as ffjavascript's wasm fields do: four u64 words (least
@@ -30,17 +30,6 @@ fn field_from_rng<F: PrimeField<BigInt = BigInt<4>>>(rng: &mut ChaCha) -> F {
             return F::from_bigint(v).expect("below modulus") * r_inv;
         }
     }
-}
-
-/// ffjavascript's `isNegative` for F_q: the canonical integer exceeds (q−1)/2.
-fn fq_is_negative(x: &Fq) -> bool {
-    let mut half = Fq::MODULUS;
-    half.div2();
-    x.into_bigint() > half
-}
-
-fn fq2_is_negative(x: &Fq2) -> bool {
-    if x.c1.is_zero() { fq_is_negative(&x.c0) } else { fq_is_negative(&x.c1) }
 }
 
 /// A scalar as `curve.Fr.fromRng(rng)`.

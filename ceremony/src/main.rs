@@ -1,16 +1,20 @@
 //! `zk402-ceremony`: the command-line front of the trusted-setup library.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use zk402_ceremony::audit::audit;
 use zk402_ceremony::contribute::{Entropy, beacon, contribute};
-use zk402_ceremony::drand::{from_hex, verify_round};
+use zk402_ceremony::drand::from_hex;
+use zk402_ceremony::drand_round::{VerifiedRound, from_json, verified};
 use zk402_ceremony::export::{VerificationKeyJson, rust_constants};
-use zk402_ceremony::phase1::{Phase1Secrets, new_ptau, prepare};
+use zk402_ceremony::phase1::{self, MAX_NEW_POWER, new_accumulator};
+use zk402_ceremony::phase1_verify::verify_ptau;
 use zk402_ceremony::phase2_new::new_zkey;
+use zk402_ceremony::prepare::prepare;
 use zk402_ceremony::progress::Progress;
 use zk402_ceremony::ptau::Ptau;
-use zk402_ceremony::verify::{hex, verify};
+use zk402_ceremony::verify::hex;
 use zk402_ceremony::zkey::Zkey;
 use zk402_circuit::r1cs::R1cs;
 
@@ -21,21 +25,117 @@ struct Cli {
     command: Command,
 }
 
+/// A contribution: input and output files (`.ptau` or `.zkey`), and the entropy.
+#[derive(Args, Debug)]
+struct ContributeArgs {
+    /// Input file.
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// Output file.
+    #[arg(long)]
+    out: PathBuf,
+    /// Contributor name recorded in the file (first 64 characters).
+    #[arg(long)]
+    name: Option<String>,
+    /// Extra entropy text mixed with the OS randomness.
+    #[arg(long, env = "ZK402_CONTRIBUTION_TEXT", default_value = "")]
+    text: String,
+    /// INSECURE: use this hex seed instead of OS randomness (reproducible test ceremonies).
+    #[arg(long)]
+    insecure_test_entropy: Option<String>,
+}
+
+/// A beacon contribution: input and output files (`.ptau` or `.zkey`) and the drand round.
+#[derive(Args, Debug)]
+struct BeaconArgs {
+    /// Input file.
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// Output file.
+    #[arg(long)]
+    out: PathBuf,
+    /// The drand round.
+    #[command(flatten)]
+    drand: DrandArgs,
+    /// log2 of the SHA-256 iterations (snarkjs accepts 10..=63).
+    #[arg(long, default_value_t = 10)]
+    iterations_exp: u8,
+    /// Name recorded in the file.
+    #[arg(long)]
+    name: Option<String>,
+}
+
+/// A drand quicknet round: number and signature, or drand's JSON answers (offline), or —
+/// with the `fetch` feature — fetched from a relay. Always verified against the pinned key.
+#[derive(Args, Debug)]
+struct DrandArgs {
+    /// drand quicknet round number.
+    #[arg(long)]
+    round: Option<u64>,
+    /// The round's BLS signature (hex); needs --round.
+    #[arg(long, requires = "round", conflicts_with = "drand_json")]
+    signature: Option<String>,
+    /// File {"info": <GET /{chain}/info>, "beacon": <GET /{chain}/public/{round}>}.
+    #[arg(long, conflicts_with = "round")]
+    drand_json: Option<PathBuf>,
+    /// Fetch the round from this drand HTTP relay (e.g. https://api.drand.sh); needs --round.
+    #[cfg(feature = "fetch")]
+    #[arg(long, requires = "round", conflicts_with_all = ["signature", "drand_json"])]
+    fetch_from: Option<String>,
+}
+
+impl DrandArgs {
+    /// The verified round, or `None` when no round was given.
+    fn resolve(&self) -> Result<Option<VerifiedRound>, String> {
+        #[cfg(feature = "fetch")]
+        if let (Some(relay), Some(round)) = (&self.fetch_from, self.round) {
+            return zk402_ceremony::drand_round::fetch(relay, round).map(Some).map_err(|e| e.to_string());
+        }
+        match (&self.drand_json, self.round, &self.signature) {
+            (Some(path), _, _) => {
+                let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                from_json(&text).map(Some).map_err(|e| format!("{}: {e}", path.display()))
+            }
+            (None, Some(round), Some(sig)) => {
+                let sig = from_hex(sig).ok_or("--signature is not hex")?;
+                verified(round, &sig).map(Some).map_err(|e| e.to_string())
+            }
+            (None, Some(_), None) => Err("--round needs --signature (or use --drand-json)".into()),
+            (None, None, _) => Ok(None),
+        }
+    }
+
+    fn required(&self) -> Result<VerifiedRound, String> {
+        self.resolve()?.ok_or_else(|| "give --round and --signature, or --drand-json".into())
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Creates a single-party, prepared ptau for tests and demos (whoever runs it knows tau).
+    /// Creates the identity phase-1 accumulator (`snarkjs powersoftau new`), for tests and demos.
     PtauNew {
-        /// log2 of the number of powers.
+        /// log2 of the number of powers (1..=20).
         #[arg(long)]
         power: u32,
         /// Output `.ptau`.
         #[arg(long)]
         out: PathBuf,
-        /// INSECURE: derive the secrets from this hex seed instead of OS randomness.
-        #[arg(long)]
-        insecure_test_entropy: Option<String>,
     },
-    /// Adds the Lagrange sections (12–15) to an imported ptau.
+    /// Adds a phase-1 contribution (OS randomness plus optional text); prints its response hash.
+    /// The output is unprepared: run `prepare` after the last contribution.
+    PtauContribute(ContributeArgs),
+    /// Adds the phase-1 beacon contribution from a verified drand quicknet round.
+    PtauBeacon(BeaconArgs),
+    /// Verifies a ptau's phase-1 contributions (and Lagrange sections if present).
+    PtauVerify {
+        /// The `.ptau`.
+        #[arg(long)]
+        ptau: PathBuf,
+        /// Also write the report as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Adds the Lagrange sections (12–15) to a ptau (`snarkjs powersoftau prepare phase2`).
     Prepare {
         /// Input `.ptau`.
         #[arg(long)]
@@ -44,12 +144,12 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Creates the initial zkey from a circuit and a prepared ptau.
+    /// Creates the initial zkey from a circuit and a ptau (prepared in memory if needed).
     ZkeyNew {
         /// Circuit `.r1cs`.
         #[arg(long)]
         r1cs: PathBuf,
-        /// Prepared `.ptau`.
+        /// The `.ptau`.
         #[arg(long)]
         ptau: PathBuf,
         /// Output `.zkey`.
@@ -57,67 +157,33 @@ enum Command {
         out: PathBuf,
     },
     /// Adds a contribution (OS randomness plus optional text); prints its hash.
-    Contribute {
-        /// Input `.zkey`.
-        #[arg(long = "in")]
-        input: PathBuf,
-        /// Output `.zkey`.
-        #[arg(long)]
-        out: PathBuf,
-        /// Participant name recorded in the file.
-        #[arg(long)]
-        name: Option<String>,
-        /// Extra entropy text mixed with the OS randomness.
-        #[arg(long, env = "ZK402_CONTRIBUTION_TEXT", default_value = "")]
-        text: String,
-        /// INSECURE: use this hex seed instead of OS randomness (reproducible test ceremonies).
-        #[arg(long)]
-        insecure_test_entropy: Option<String>,
-    },
+    Contribute(ContributeArgs),
     /// Adds the final beacon contribution from a verified drand quicknet round.
-    Beacon {
-        /// Input `.zkey`.
-        #[arg(long = "in")]
-        input: PathBuf,
-        /// Output `.zkey`.
-        #[arg(long)]
-        out: PathBuf,
-        /// drand quicknet round.
-        #[arg(long)]
-        round: u64,
-        /// The round's BLS signature (hex).
-        #[arg(long)]
-        signature: String,
-        /// log2 of the SHA-256 iterations (snarkjs accepts 10..=63).
-        #[arg(long, default_value_t = 10)]
-        iterations_exp: u8,
-        /// Name recorded in the file.
-        #[arg(long)]
-        name: Option<String>,
-    },
-    /// Re-checks a zkey against the circuit and ptau; prints the report.
+    Beacon(BeaconArgs),
+    /// Audits a ceremony: the ptau's phase-1 contributions, the zkey against the circuit and
+    /// ptau, and (given the drand round) the final beacon; prints the report.
     Verify {
         /// Circuit `.r1cs`.
         #[arg(long)]
         r1cs: PathBuf,
-        /// Prepared `.ptau`.
+        /// The `.ptau` (prepared in memory if needed).
         #[arg(long)]
         ptau: PathBuf,
         /// The `.zkey` to check.
         #[arg(long)]
         zkey: PathBuf,
+        /// The drand round the final beacon must come from.
+        #[command(flatten)]
+        drand: DrandArgs,
         /// Also write the report as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
     },
     /// Verifies a drand quicknet round offline and prints its randomness.
     DrandVerify {
-        /// Round number.
-        #[arg(long)]
-        round: u64,
-        /// BLS signature (hex).
-        #[arg(long)]
-        signature: String,
+        /// The drand round.
+        #[command(flatten)]
+        drand: DrandArgs,
     },
     /// Exports the verifying key.
     Export {
@@ -159,16 +225,42 @@ fn load_ptau(path: &Path) -> Result<Ptau, String> {
     Ptau::read(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("reports serialize")
+}
+
+fn drand_name(name: Option<String>, round: &VerifiedRound) -> Option<String> {
+    name.or_else(|| Some(format!("drand quicknet round {}", round.round)))
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     let progress = Progress::stderr();
     match cli.command {
-        Command::PtauNew { power, out, insecure_test_entropy } => {
-            if !(1..=20).contains(&power) {
-                return Err("ptau-new supports powers 1..=20 (tests and demos)".into());
-            }
-            let mut rng = entropy(insecure_test_entropy, String::new())?.rng().map_err(|e| e.to_string())?;
-            let ptau = new_ptau(power, &Phase1Secrets::from_rng(&mut rng), &progress);
+        Command::PtauNew { power, out } => {
+            let ptau = new_accumulator(power).ok_or(format!("ptau-new supports powers 1..={MAX_NEW_POWER}"))?;
             write(&out, &ptau.write())
+        }
+        Command::PtauContribute(ContributeArgs { input, out, name, text, insecure_test_entropy }) => {
+            let mut ptau = load_ptau(&input)?;
+            let hash = phase1::contribute(&mut ptau, &entropy(insecure_test_entropy, text)?, name)
+                .map_err(|e| e.to_string())?;
+            write(&out, &ptau.write())?;
+            println!("response hash: {}", hex(&hash));
+            Ok(())
+        }
+        Command::PtauBeacon(BeaconArgs { input, out, drand, iterations_exp, name }) => {
+            let round = drand.required()?;
+            let mut ptau = load_ptau(&input)?;
+            let hash = phase1::beacon(&mut ptau, &round.randomness, iterations_exp, drand_name(name, &round))
+                .map_err(|e| e.to_string())?;
+            write(&out, &ptau.write())?;
+            println!("beacon randomness: {}\nresponse hash: {}", hex(&round.randomness), hex(&hash));
+            Ok(())
+        }
+        Command::PtauVerify { ptau, json: json_out } => {
+            let report = verify_ptau(&load_ptau(&ptau)?).map_err(|e| format!("REJECTED: {e}"))?;
+            print!("{}", report.to_text());
+            json_out.map_or(Ok(()), |path| write(&path, json(&report).as_bytes()))
         }
         Command::Prepare { ptau, out } => {
             let mut p = load_ptau(&ptau)?;
@@ -177,11 +269,15 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::ZkeyNew { r1cs, ptau, out } => {
             let r1cs = R1cs::parse(&read(&r1cs)?).map_err(|e| e.to_string())?;
-            let zkey = new_zkey(&r1cs, &load_ptau(&ptau)?, &progress).map_err(|e| e.to_string())?;
+            let mut ptau = load_ptau(&ptau)?;
+            if ptau.lagrange.is_none() {
+                prepare(&mut ptau, &progress);
+            }
+            let zkey = new_zkey(&r1cs, &ptau, &progress).map_err(|e| e.to_string())?;
             println!("circuit hash: {}", hex(&zkey.mpc.cs_hash));
             write(&out, &zkey.write())
         }
-        Command::Contribute { input, out, name, text, insecure_test_entropy } => {
+        Command::Contribute(ContributeArgs { input, out, name, text, insecure_test_entropy }) => {
             let mut zkey = load_zkey(&input)?;
             let hash =
                 contribute(&mut zkey, &entropy(insecure_test_entropy, text)?, name).map_err(|e| e.to_string())?;
@@ -189,29 +285,25 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("contribution hash: {}", hex(&hash));
             Ok(())
         }
-        Command::Beacon { input, out, round, signature, iterations_exp, name } => {
-            let sig = from_hex(&signature).ok_or("--signature is not hex")?;
-            let randomness = verify_round(round, &sig).map_err(|e| e.to_string())?;
+        Command::Beacon(BeaconArgs { input, out, drand, iterations_exp, name }) => {
+            let round = drand.required()?;
             let mut zkey = load_zkey(&input)?;
-            let name = name.or_else(|| Some(format!("drand quicknet round {round}")));
-            let hash = beacon(&mut zkey, &randomness, iterations_exp, name).map_err(|e| e.to_string())?;
+            let hash = beacon(&mut zkey, &round.randomness, iterations_exp, drand_name(name, &round))
+                .map_err(|e| e.to_string())?;
             write(&out, &zkey.write())?;
-            println!("beacon randomness: {}\ncontribution hash: {}", hex(&randomness), hex(&hash));
+            println!("beacon randomness: {}\ncontribution hash: {}", hex(&round.randomness), hex(&hash));
             Ok(())
         }
-        Command::Verify { r1cs, ptau, zkey, json } => {
+        Command::Verify { r1cs, ptau, zkey, drand, json: json_out } => {
             let r1cs = R1cs::parse(&read(&r1cs)?).map_err(|e| e.to_string())?;
-            let report = verify(&r1cs, &load_ptau(&ptau)?, &load_zkey(&zkey)?, &progress)
+            let round = drand.resolve()?;
+            let report = audit(&r1cs, load_ptau(&ptau)?, &load_zkey(&zkey)?, round.as_ref(), &progress)
                 .map_err(|e| format!("REJECTED: {e}"))?;
-            print!("{}", report.to_text());
-            if let Some(path) = json {
-                write(&path, serde_json::to_string_pretty(&report).expect("report serializes").as_bytes())?;
-            }
-            Ok(())
+            println!("{}all checks passed", report.to_text());
+            json_out.map_or(Ok(()), |path| write(&path, json(&report).as_bytes()))
         }
-        Command::DrandVerify { round, signature } => {
-            let sig = from_hex(&signature).ok_or("--signature is not hex")?;
-            println!("{}", hex(&verify_round(round, &sig).map_err(|e| e.to_string())?));
+        Command::DrandVerify { drand } => {
+            println!("{}", hex(&drand.required()?.randomness));
             Ok(())
         }
         Command::Export { format, zkey, out } => {

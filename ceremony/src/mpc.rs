@@ -74,37 +74,7 @@ impl Contribution {
         let g1_sx = read_g1(r, "contribution g1_sx")?;
         let g2_spx = read_g2(r, "contribution g2_spx")?;
         let transcript: Hash64 = r.bytes(64, "contribution transcript")?.try_into().expect("64 bytes");
-        let kind = r.u32("contribution type")?;
-        let len = r.u32("contribution parameter length")? as usize;
-        let mut p = Reader::new(r.bytes(len, "contribution parameters")?);
-        let (mut name, mut exp, mut hash) = (None, None, None);
-        let mut last = 0u8;
-        while !p.is_empty() {
-            let tag = p.bytes(1, "parameter type")?[0];
-            if tag <= last {
-                return Err(FormatError::Invalid("contribution parameters are not sorted".into()));
-            }
-            last = tag;
-            match tag {
-                PARAM_NAME => {
-                    let n = p.bytes(1, "name length")?[0] as usize;
-                    let s = std::str::from_utf8(p.bytes(n, "name")?)
-                        .map_err(|_| FormatError::Invalid("contribution name is not UTF-8".into()))?;
-                    name = Some(s.to_owned());
-                }
-                PARAM_ITERATIONS_EXP => exp = Some(p.bytes(1, "iterations exponent")?[0]),
-                PARAM_BEACON_HASH => {
-                    let n = p.bytes(1, "beacon hash length")?[0] as usize;
-                    hash = Some(p.bytes(n, "beacon hash")?.to_vec());
-                }
-                other => return Err(FormatError::Invalid(format!("unknown contribution parameter {other}"))),
-            }
-        }
-        let beacon = match (kind, exp, hash) {
-            (0, None, None) => None,
-            (1, Some(iterations_exp), Some(hash)) => Some(BeaconParams { iterations_exp, hash }),
-            _ => return Err(FormatError::Invalid(format!("contribution type {kind} with inconsistent parameters"))),
-        };
+        let (name, beacon) = read_params(r)?;
         Ok(Contribution { delta_after, g1_s, g1_sx, g2_spx, transcript, name, beacon })
     }
 
@@ -114,21 +84,64 @@ impl Contribution {
         g1_to_lem(&self.g1_sx, out);
         g2_to_lem(&self.g2_spx, out);
         out.extend_from_slice(&self.transcript);
-        out.extend_from_slice(&u32::from(self.beacon.is_some()).to_le_bytes());
-        let mut params = Vec::new();
-        if let Some(name) = &self.name {
-            let bytes = truncate_utf8(name, 255);
-            params.push(PARAM_NAME);
-            params.push(bytes.len() as u8);
-            params.extend_from_slice(bytes);
-        }
-        if let Some(b) = &self.beacon {
-            params.extend_from_slice(&[PARAM_ITERATIONS_EXP, b.iterations_exp, PARAM_BEACON_HASH, b.hash.len() as u8]);
-            params.extend_from_slice(&b.hash);
-        }
-        out.extend_from_slice(&(params.len() as u32).to_le_bytes());
-        out.extend_from_slice(&params);
+        write_params(self.name.as_deref(), self.beacon.as_ref(), 255, out);
     }
+}
+
+/// Reads a contribution's type (0 = participant, 1 = beacon) and its sorted parameter list
+/// (name, beacon iterations, beacon hash), as both `.zkey` and `.ptau` records store them.
+pub(crate) fn read_params(r: &mut Reader<'_>) -> Result<(Option<String>, Option<BeaconParams>), FormatError> {
+    let kind = r.u32("contribution type")?;
+    let len = r.u32("contribution parameter length")? as usize;
+    let mut p = Reader::new(r.bytes(len, "contribution parameters")?);
+    let (mut name, mut exp, mut hash) = (None, None, None);
+    let mut last = 0u8;
+    while !p.is_empty() {
+        let tag = p.bytes(1, "parameter type")?[0];
+        if tag <= last {
+            return Err(FormatError::Invalid("contribution parameters are not sorted".into()));
+        }
+        last = tag;
+        match tag {
+            PARAM_NAME => {
+                let n = p.bytes(1, "name length")?[0] as usize;
+                let s = std::str::from_utf8(p.bytes(n, "name")?)
+                    .map_err(|_| FormatError::Invalid("contribution name is not UTF-8".into()))?;
+                name = Some(s.to_owned());
+            }
+            PARAM_ITERATIONS_EXP => exp = Some(p.bytes(1, "iterations exponent")?[0]),
+            PARAM_BEACON_HASH => {
+                let n = p.bytes(1, "beacon hash length")?[0] as usize;
+                hash = Some(p.bytes(n, "beacon hash")?.to_vec());
+            }
+            other => return Err(FormatError::Invalid(format!("unknown contribution parameter {other}"))),
+        }
+    }
+    let beacon = match (kind, exp, hash) {
+        (0, None, None) => None,
+        (1, Some(iterations_exp), Some(hash)) => Some(BeaconParams { iterations_exp, hash }),
+        _ => return Err(FormatError::Invalid(format!("contribution type {kind} with inconsistent parameters"))),
+    };
+    Ok((name, beacon))
+}
+
+/// Writes the type and parameter list read by [`read_params`]; the name is cut to `max_name`
+/// bytes on a character boundary.
+pub(crate) fn write_params(name: Option<&str>, beacon: Option<&BeaconParams>, max_name: usize, out: &mut Vec<u8>) {
+    out.extend_from_slice(&u32::from(beacon.is_some()).to_le_bytes());
+    let mut params = Vec::new();
+    if let Some(name) = name {
+        let bytes = truncate_utf8(name, max_name);
+        params.push(PARAM_NAME);
+        params.push(bytes.len() as u8);
+        params.extend_from_slice(bytes);
+    }
+    if let Some(b) = beacon {
+        params.extend_from_slice(&[PARAM_ITERATIONS_EXP, b.iterations_exp, PARAM_BEACON_HASH, b.hash.len() as u8]);
+        params.extend_from_slice(&b.hash);
+    }
+    out.extend_from_slice(&(params.len() as u32).to_le_bytes());
+    out.extend_from_slice(&params);
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.

@@ -1,130 +1,244 @@
-//! Phase 1 (powers of tau) for tests and demos: a fresh ptau from known secrets, and
-//! `prepare phase2` — the Lagrange-basis sections snarkjs's `zkey new` reads — for any ptau.
+//! Phase 1 (powers of tau) as snarkjs runs it, for tests and demos: `new` (the identity
+//! accumulator), participant contributions and a final beacon, each multiplying the powers by
+//! fresh secrets tau, alpha, beta and recording a proof of knowledge of them chained through
+//! challenge hashes, so that `snarkjs powersoftau verify` accepts the file and anyone can
+//! check it with [`crate::phase1_verify`].
 //!
-//! A ptau made here is single-party (whoever runs it knows tau); production setups import a
-//! public multi-party ptau and only prepare it.
+//! Hashes (BLAKE2b-512): the first challenge hashes the identity accumulator (uncompressed
+//! generators) after the hash of the empty string; a contribution's response hashes the
+//! challenge, the new points compressed and the public key uncompressed; the next challenge
+//! hashes the response and the new points uncompressed.
 
-use crate::progress::Progress;
-use crate::ptau::{Lagrange, Ptau};
-use ark_bn254::{Fr, G1Projective, G2Projective};
-use ark_ec::{CurveGroup, PrimeGroup, scalar_mul::ScalarMul};
-use ark_ff::{Field, Zero};
-use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use crate::beacon::{BeaconError, beacon_rng};
+use crate::chacha::ChaCha;
+use crate::contribute::Entropy;
+use crate::keygen::{fr_from_rng, g1_from_rng, hash_to_g2};
+use crate::mpc::{BeaconParams, Hash64};
+use crate::partial_hash::Blake2bState;
+use crate::points::{g1_compressed, g1_uncompressed, g2_compressed, g2_uncompressed};
+use crate::ptau::Ptau;
+use crate::ptau_contributions::{MAX_NAME_CHARS, Pok, PtauContribution, PtauPubKey};
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{Field, One};
+use blake2::{Blake2b512, Digest};
+use rayon::prelude::*;
 
-/// The three phase-1 secrets.
+/// Why a phase-1 contribution cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum Phase1Error {
+    /// snarkjs refuses contributions to a truncated file (power below the ceremony's).
+    #[error("the ptau was reduced from 2^{ceremony} to 2^{power}: contribute to the full file")]
+    Reduced {
+        /// The file's power.
+        power: u32,
+        /// The ceremony's power.
+        ceremony: u32,
+    },
+    /// The OS random generator failed.
+    #[error("OS randomness unavailable: {0}")]
+    Entropy(#[from] getrandom::Error),
+    /// Unusable beacon parameters.
+    #[error(transparent)]
+    Beacon(#[from] BeaconError),
+}
+
+/// Largest power `new_accumulator` accepts (tests and demos; imports go to 28).
+pub const MAX_NEW_POWER: u32 = 20;
+
+/// The identity accumulator of 2^`power` (every point a generator, no contributions), as
+/// `snarkjs powersoftau new` writes it. `power` must be in 1..=[`MAX_NEW_POWER`].
+pub fn new_accumulator(power: u32) -> Option<Ptau> {
+    if !(1..=MAX_NEW_POWER).contains(&power) {
+        return None;
+    }
+    let n = 1usize << power;
+    let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
+    Some(Ptau {
+        power,
+        ceremony_power: power,
+        tau_g1: vec![g1; 2 * n - 1],
+        tau_g2: vec![g2; n],
+        alpha_tau_g1: vec![g1; n],
+        beta_tau_g1: vec![g1; n],
+        beta_g2: g2,
+        contributions: Vec::new(),
+        lagrange: None,
+    })
+}
+
+/// The challenge of the first contribution to a ceremony of 2^`ceremony_power`.
+pub fn first_challenge(ceremony_power: u32) -> Hash64 {
+    let n = 1usize << ceremony_power;
+    let (g1, g2) = (g1_uncompressed(&G1Affine::generator()), g2_uncompressed(&G2Affine::generator()));
+    let mut h = Blake2b512::new();
+    h.update(Blake2b512::digest([]));
+    for (point, count) in [(&g1[..], 2 * n - 1), (&g2[..], n), (&g1[..], n), (&g1[..], n), (&g2[..], 1)] {
+        for _ in 0..count {
+            h.update(point);
+        }
+    }
+    h.finalize().into()
+}
+
+/// The challenge the next contribution to `ptau` answers.
+pub fn current_challenge(ptau: &Ptau) -> Hash64 {
+    ptau.contributions.last().map_or_else(|| first_challenge(ptau.ceremony_power), |c| c.next_challenge)
+}
+
+/// The G2 point a proof of knowledge is checked against: hash_to_G2 of BLAKE2b-512 over the
+/// personalization byte (0 tau, 1 alpha, 2 beta), the challenge, s·G1 and x·s·G1.
+pub fn g2_sp(personalization: u8, challenge: &Hash64, g1_s: &G1Affine, g1_sx: &G1Affine) -> G2Affine {
+    let mut h = Blake2b512::new();
+    h.update([personalization]);
+    h.update(challenge);
+    h.update(g1_uncompressed(g1_s));
+    h.update(g1_uncompressed(g1_sx));
+    hash_to_g2(&h.finalize())
+}
+
+/// A contribution's secret factors (multiplying tau, alpha and beta).
 #[derive(Debug, Clone, Copy)]
-pub struct Phase1Secrets {
-    /// tau, the evaluation point.
+pub struct PtauSecret {
+    /// Factor of tau.
     pub tau: Fr,
-    /// alpha.
+    /// Factor of alpha.
     pub alpha: Fr,
-    /// beta.
+    /// Factor of beta.
     pub beta: Fr,
 }
 
-fn powers(x: Fr, n: usize) -> Vec<Fr> {
-    std::iter::successors(Some(Fr::ONE), |p| Some(*p * x)).take(n).collect()
-}
-
-fn domain(p: u32) -> Radix2EvaluationDomain<Fr> {
-    Radix2EvaluationDomain::new(1 << p).expect("power within BN254's 2-adicity")
-}
-
-/// The Lagrange section scalars: for each p in 0..=last, the inverse FFT of the first 2^p of
-/// `scalars` (missing entries taken as zero), concatenated.
-fn lagrange_scalars(scalars: &[Fr], last: u32) -> Vec<Fr> {
-    (0..=last)
-        .flat_map(|p| {
-            let mut v: Vec<Fr> = scalars.iter().copied().take(1 << p).collect();
-            v.resize(1 << p, Fr::zero());
-            domain(p).ifft(&v)
-        })
-        .collect()
-}
-
-/// A prepared ptau of 2^`power` from known secrets (fixed-base multiplications only).
-pub fn new_ptau(power: u32, s: &Phase1Secrets, progress: &Progress) -> Ptau {
-    let n = 1usize << power;
-    let g1 = G1Projective::generator();
-    let g2 = G2Projective::generator();
-    let tau = powers(s.tau, 2 * n - 1);
-    let scaled = |k: Fr| tau[..n].iter().map(|t| *t * k).collect::<Vec<_>>();
-    let (alpha_tau, beta_tau) = (scaled(s.alpha), scaled(s.beta));
-    progress.step("powers of tau");
-    let tau_g1 = g1.batch_mul(&tau);
-    let tau_g2 = g2.batch_mul(&tau[..n]);
-    let alpha_tau_g1 = g1.batch_mul(&alpha_tau);
-    let beta_tau_g1 = g1.batch_mul(&beta_tau);
-    progress.step("Lagrange bases");
-    let lagrange = Lagrange {
-        tau_g1: g1.batch_mul(&lagrange_scalars(&tau, power + 1)),
-        tau_g2: g2.batch_mul(&lagrange_scalars(&tau[..n], power)),
-        alpha_tau_g1: g1.batch_mul(&lagrange_scalars(&alpha_tau, power)),
-        beta_tau_g1: g1.batch_mul(&lagrange_scalars(&beta_tau, power)),
+/// Draws a contribution key from `rng` as snarkjs `createPTauKey` does: the three factors,
+/// then a proof of knowledge for each (s·G1 drawn from the same stream).
+pub fn derive_key(rng: &mut ChaCha, challenge: &Hash64) -> (PtauSecret, PtauPubKey) {
+    let secret = PtauSecret { tau: fr_from_rng(rng), alpha: fr_from_rng(rng), beta: fr_from_rng(rng) };
+    let mut pok = |x: Fr, personalization: u8| {
+        let g1_s = g1_from_rng(rng);
+        let g1_sx = (g1_s * x).into_affine();
+        let g2_spx = (g2_sp(personalization, challenge, &g1_s, &g1_sx) * x).into_affine();
+        Pok { g1_s, g1_sx, g2_spx }
     };
-    Ptau {
-        power,
-        ceremony_power: power,
-        tau_g1,
-        tau_g2,
-        alpha_tau_g1,
-        beta_tau_g1,
-        beta_g2: (g2 * s.beta).into_affine(),
-        contributions: 0u32.to_le_bytes().to_vec(),
-        lagrange: Some(lagrange),
+    let key = PtauPubKey { tau: pok(secret.tau, 0), alpha: pok(secret.alpha, 1), beta: pok(secret.beta, 2) };
+    (secret, key)
+}
+
+/// points[i] ← first·inc^i·points[i], in parallel.
+fn apply_key<G: CurveGroup<ScalarField = Fr>>(points: &mut [G::Affine], first: Fr, inc: Fr) {
+    const CHUNK: usize = 1024;
+    let scaled: Vec<G> = points
+        .par_chunks(CHUNK)
+        .enumerate()
+        .flat_map_iter(|(c, chunk)| {
+            let mut k = first * inc.pow([(c * CHUNK) as u64]);
+            chunk.iter().map(move |p| {
+                let out = *p * k;
+                k *= inc;
+                out
+            })
+        })
+        .collect();
+    points.copy_from_slice(&G::normalize_batch(&scaled));
+}
+
+/// Feeds a section to the response hasher compressed, in the chunks snarkjs hashes it in
+/// (2^20 bytes of LEM points per update), so the saved hasher state matches snarkjs's.
+fn hash_compressed<T: Sync, const N: usize>(
+    h: &mut Blake2bState,
+    points: &[T],
+    lem_bytes: usize,
+    enc: fn(&T) -> [u8; N],
+) {
+    for chunk in points.chunks((1 << 20) / lem_bytes) {
+        let bytes: Vec<u8> = chunk.par_iter().flat_map_iter(enc).collect();
+        h.update(&bytes);
     }
 }
 
-/// Inverse FFTs over group points for p = 0..=last, concatenated (missing points are zero).
-fn lagrange_points<G: CurveGroup<ScalarField = Fr>>(
-    points: &[G::Affine],
-    last: u32,
-    progress: &Progress,
-) -> Vec<G::Affine> {
-    let mut out = Vec::with_capacity((1 << (last + 1)) - 1);
-    for p in 0..=last {
-        progress.step(&format!("Lagrange basis 2^{p}"));
-        let mut v: Vec<G> = points.iter().take(1 << p).map(|a| (*a).into()).collect();
-        v.resize(1 << p, G::zero());
-        out.extend(G::normalize_batch(&domain(p).ifft(&v)));
-    }
-    out
+/// The section points in uncompressed form, as the next challenge hashes them.
+fn hash_uncompressed(ptau: &Ptau, response: &Hash64) -> Hash64 {
+    let mut h = Blake2b512::new();
+    h.update(response);
+    let g1s = |h: &mut Blake2b512, ps: &[G1Affine]| {
+        let bytes: Vec<u8> = ps.par_iter().flat_map_iter(g1_uncompressed).collect();
+        h.update(bytes);
+    };
+    g1s(&mut h, &ptau.tau_g1);
+    let bytes: Vec<u8> = ptau.tau_g2.par_iter().flat_map_iter(g2_uncompressed).collect();
+    h.update(bytes);
+    g1s(&mut h, &ptau.alpha_tau_g1);
+    g1s(&mut h, &ptau.beta_tau_g1);
+    h.update(g2_uncompressed(&ptau.beta_g2));
+    h.finalize().into()
 }
 
-/// `prepare phase2`: adds sections 12–15 computed from the powers by inverse FFTs in the group.
-pub fn prepare(ptau: &mut Ptau, progress: &Progress) {
-    let power = ptau.power;
-    ptau.lagrange = Some(Lagrange {
-        tau_g1: lagrange_points::<G1Projective>(&ptau.tau_g1, power + 1, progress),
-        tau_g2: lagrange_points::<G2Projective>(&ptau.tau_g2, power, progress),
-        alpha_tau_g1: lagrange_points::<G1Projective>(&ptau.alpha_tau_g1, power, progress),
-        beta_tau_g1: lagrange_points::<G1Projective>(&ptau.beta_tau_g1, power, progress),
+/// The next challenge after the last contribution, recomputed from the file's points and the
+/// contribution's saved response hasher; `None` if the saved state is malformed.
+pub fn recompute_next_challenge(ptau: &Ptau, last: &PtauContribution) -> Option<Hash64> {
+    let mut h = Blake2bState::resume(&last.partial_hash).ok()?;
+    h.update(&last.key.uncompressed());
+    Some(hash_uncompressed(ptau, &h.finalize()))
+}
+
+/// Multiplies the accumulator by `secret`, records the contribution; returns its response hash.
+fn apply(
+    ptau: &mut Ptau,
+    challenge: Hash64,
+    (secret, key): (PtauSecret, PtauPubKey),
+    name: Option<String>,
+    beacon: Option<BeaconParams>,
+) -> Hash64 {
+    apply_key::<G1Projective>(&mut ptau.tau_g1, Fr::one(), secret.tau);
+    apply_key::<G2Projective>(&mut ptau.tau_g2, Fr::one(), secret.tau);
+    apply_key::<G1Projective>(&mut ptau.alpha_tau_g1, secret.alpha, secret.tau);
+    apply_key::<G1Projective>(&mut ptau.beta_tau_g1, secret.beta, secret.tau);
+    ptau.beta_g2 = (ptau.beta_g2 * secret.beta).into_affine();
+    ptau.lagrange = None;
+
+    let mut response = Blake2bState::new();
+    response.update(&challenge);
+    hash_compressed(&mut response, &ptau.tau_g1, 64, g1_compressed);
+    hash_compressed(&mut response, &ptau.tau_g2, 128, g2_compressed);
+    hash_compressed(&mut response, &ptau.alpha_tau_g1, 64, g1_compressed);
+    hash_compressed(&mut response, &ptau.beta_tau_g1, 64, g1_compressed);
+    hash_compressed(&mut response, &[ptau.beta_g2], 128, g2_compressed);
+    let partial_hash = response.save();
+    response.update(&key.uncompressed());
+    let response_hash = response.finalize();
+
+    ptau.contributions.push(PtauContribution {
+        tau_g1: ptau.tau_g1[1],
+        tau_g2: ptau.tau_g2[1],
+        alpha_g1: ptau.alpha_tau_g1[0],
+        beta_g1: ptau.beta_tau_g1[0],
+        beta_g2: ptau.beta_g2,
+        key,
+        partial_hash,
+        next_challenge: hash_uncompressed(ptau, &response_hash),
+        name: name.map(|n| n.chars().take(MAX_NAME_CHARS).collect()),
+        beacon,
     });
+    response_hash
 }
 
-impl Phase1Secrets {
-    /// Draws tau, alpha, beta from a ChaCha stream.
-    pub fn from_rng(rng: &mut crate::chacha::ChaCha) -> Phase1Secrets {
-        use crate::keygen::fr_from_rng;
-        Phase1Secrets { tau: fr_from_rng(rng), alpha: fr_from_rng(rng), beta: fr_from_rng(rng) }
+fn check_full(ptau: &Ptau) -> Result<Hash64, Phase1Error> {
+    if ptau.power != ptau.ceremony_power {
+        return Err(Phase1Error::Reduced { power: ptau.power, ceremony: ptau.ceremony_power });
     }
+    Ok(current_challenge(ptau))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::chacha::ChaCha;
+/// Adds a participant's phase-1 contribution (drops any prepared sections); returns the
+/// response hash the participant publishes.
+pub fn contribute(ptau: &mut Ptau, entropy: &Entropy, name: Option<String>) -> Result<Hash64, Phase1Error> {
+    let challenge = check_full(ptau)?;
+    let key = derive_key(&mut entropy.rng()?, &challenge);
+    Ok(apply(ptau, challenge, key, name, None))
+}
 
-    #[test]
-    fn prepare_by_group_fft_equals_lagrange_bases_from_the_secrets_and_files_round_trip() {
-        let secrets = Phase1Secrets::from_rng(&mut ChaCha::from_hash(&[7; 32]));
-        let direct = new_ptau(3, &secrets, &Progress::silent());
-        let mut prepared = direct.clone();
-        prepared.lagrange = None;
-        let unprepared = Ptau::read(&prepared.write()).unwrap();
-        assert_eq!(unprepared, prepared);
-        prepare(&mut prepared, &Progress::silent());
-        assert_eq!(prepared, direct);
-        assert_eq!(Ptau::read(&direct.write()).unwrap(), direct);
-    }
+/// Adds a beacon contribution whose key is derived from the public `hash` (2^`iterations_exp`
+/// SHA-256 rounds, as `snarkjs powersoftau beacon`); returns the response hash.
+pub fn beacon(ptau: &mut Ptau, hash: &[u8], iterations_exp: u8, name: Option<String>) -> Result<Hash64, Phase1Error> {
+    let challenge = check_full(ptau)?;
+    let key = derive_key(&mut beacon_rng(hash, iterations_exp)?, &challenge);
+    Ok(apply(ptau, challenge, key, name, Some(BeaconParams { iterations_exp, hash: hash.to_vec() })))
 }

@@ -7,7 +7,9 @@ use crate::points::{g1_uncompressed, g2_uncompressed};
 use crate::progress::Progress;
 use crate::ptau::Ptau;
 use crate::zkey::{Coeff, Matrix, NEW_SECTION_ORDER, Zkey};
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, g1, g2};
+use ark_ec::scalar_mul::glv::GLVConfig;
+use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::One;
 use blake2::{Blake2b512, Digest};
@@ -33,12 +35,22 @@ pub enum NewKeyError {
 /// A term of a wire's query point: a Lagrange point index and its coefficient.
 type Terms = Vec<(usize, Fr)>;
 
-fn combine<G: CurveGroup<ScalarField = Fr>>(bases: &[G::Affine], wires: &[Terms]) -> Vec<G::Affine> {
-    let points: Vec<G> = wires
+/// Σ k·base over each wire's terms (GLV multiplications: ark-bn254's affine `*` does not use it).
+fn combine<P: GLVConfig<ScalarField = Fr>>(bases: &[Affine<P>], wires: &[Terms]) -> Vec<Affine<P>> {
+    let points: Vec<Projective<P>> = wires
         .par_iter()
-        .map(|terms| terms.iter().map(|(i, k)| if k.is_one() { bases[*i].into_group() } else { bases[*i] * k }).sum())
+        .map(|terms| {
+            terms
+                .iter()
+                .map(
+                    |(i, k)| {
+                        if k.is_one() { bases[*i].into_group() } else { P::glv_mul_projective(bases[*i].into(), *k) }
+                    },
+                )
+                .sum()
+        })
         .collect();
-    G::normalize_batch(&points)
+    Projective::normalize_batch(&points)
 }
 
 /// The domain power snarkjs uses: ⌊log2(constraints + public)⌋ + 1.
@@ -93,15 +105,15 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &Ptau, progress: &Progress) -> Result<Zkey, N
     let beta_l1 = Ptau::lagrange_slice(&lagrange.beta_tau_g1, power);
 
     progress.step("A, B1, B2 queries");
-    let a_points = combine::<G1Projective>(tau_l1, &a);
-    let b1 = combine::<G1Projective>(tau_l1, &b);
-    let b2 = combine::<G2Projective>(tau_l2, &b);
+    let a_points = combine::<g1::Config>(tau_l1, &a);
+    let b1 = combine::<g1::Config>(tau_l1, &b);
+    let b2 = combine::<g2::Config>(tau_l2, &b);
     progress.step("IC and C queries");
     let ic_c: Vec<G1Affine> = {
         let parts = [
-            combine::<G1Projective>(beta_l1, &ca),
-            combine::<G1Projective>(alpha_l1, &cb),
-            combine::<G1Projective>(tau_l1, &cc),
+            combine::<g1::Config>(beta_l1, &ca),
+            combine::<g1::Config>(alpha_l1, &cb),
+            combine::<g1::Config>(tau_l1, &cc),
         ];
         let sums: Vec<G1Projective> = (0..n_vars).map(|i| parts.iter().map(|p| p[i].into_group()).sum()).collect();
         G1Projective::normalize_batch(&sums)

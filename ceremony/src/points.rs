@@ -7,12 +7,16 @@
 //!   Montgomery); G2 coordinates are c1 ‖ c0. Infinity is all zero bytes (snarkjs's wasm
 //!   `LEMtoU`, unlike ffjavascript's pure-JS curve, sets no flag bit).
 //!
+//! - Compressed, the form snarkjs hashes phase-1 responses in: x only (G2: c1 ‖ c0), big-endian,
+//!   with 0x80 set in the first byte when y is "negative" (above (q−1)/2; for G2 the sign of
+//!   y.c1, or of y.c0 when c1 = 0). Infinity is 0x40 followed by zeros.
+//!
 //! Reading checks that every coordinate is below q, that the point is on the curve and (for
 //! G2) in the prime-order subgroup; G1 of BN254 has cofactor 1.
 
 use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
-use ark_ff::{BigInt, BigInteger, PrimeField};
+use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
 use zk402_circuit::binfile::{FormatError, Reader};
 
 /// Bytes of one base-field element.
@@ -120,6 +124,51 @@ pub fn g2_uncompressed(p: &G2Affine) -> [u8; G2_BYTES] {
         }
     }
     out.try_into().expect("128 bytes")
+}
+
+/// ffjavascript's sign of an F_q element: the canonical integer exceeds (q−1)/2.
+pub fn fq_is_negative(x: &Fq) -> bool {
+    let mut half = Fq::MODULUS;
+    half.div2();
+    x.into_bigint() > half
+}
+
+/// ffjavascript's sign of an F_q² element: that of c1, or of c0 when c1 is zero.
+pub fn fq2_is_negative(x: &Fq2) -> bool {
+    if x.c1.is_zero() { fq_is_negative(&x.c0) } else { fq_is_negative(&x.c1) }
+}
+
+fn compressed(x_be: Vec<u8>, negative: bool, infinity: bool) -> Vec<u8> {
+    let mut out = x_be;
+    if infinity {
+        out.fill(0);
+        out[0] = 0x40;
+    } else if negative {
+        out[0] |= 0x80;
+    }
+    out
+}
+
+/// The compressed (phase-1 response hashing) form of a G1 point.
+pub fn g1_compressed(p: &G1Affine) -> [u8; FQ_BYTES] {
+    let out = match p.xy() {
+        None => compressed(vec![0; FQ_BYTES], false, true),
+        Some((x, y)) => compressed(x.into_bigint().to_bytes_be(), fq_is_negative(&y), false),
+    };
+    out.try_into().expect("32 bytes")
+}
+
+/// The compressed (phase-1 response hashing) form of a G2 point.
+pub fn g2_compressed(p: &G2Affine) -> [u8; 2 * FQ_BYTES] {
+    let out = match p.xy() {
+        None => compressed(vec![0; 2 * FQ_BYTES], false, true),
+        Some((x, y)) => {
+            let mut be = x.c1.into_bigint().to_bytes_be();
+            be.extend_from_slice(&x.c0.into_bigint().to_bytes_be());
+            compressed(be, fq2_is_negative(&y), false)
+        }
+    };
+    out.try_into().expect("64 bytes")
 }
 
 /// Reads one LEM G1 point from a section reader.

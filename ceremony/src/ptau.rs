@@ -3,11 +3,12 @@
 //!
 //! Sections: 1 header (n8, q, power, ceremony power), 2 tau^i·G1 (2^(power+1) − 1 points),
 //! 3 tau^i·G2, 4 alpha·tau^i·G1, 5 beta·tau^i·G1 (2^power each), 6 beta·G2, 7 contributions
-//! (kept verbatim), and when prepared 12–15: for p = 0..=power (and power+1 for section 12)
+//! (see [`crate::ptau_contributions`]), and when prepared 12–15: for p = 0..=power (and power+1 for section 12)
 //! the Lagrange basis of size 2^p evaluated at tau, i.e. the inverse FFT of the first 2^p
 //! points of sections 2–5 (for p = power+1 the missing last power is taken as zero).
 
 use crate::points::{G1_BYTES, g1_section, g1s_to_lem, g2_section, g2s_to_lem};
+use crate::ptau_contributions::{PtauContribution, read_contributions, write_contributions};
 use ark_bn254::{Fq, G1Affine, G2Affine};
 use ark_ff::{BigInteger, PrimeField};
 use zk402_circuit::binfile::{BinFile, FormatError, Reader, write_header, write_section};
@@ -45,8 +46,8 @@ pub struct Ptau {
     pub beta_tau_g1: Vec<G1Affine>,
     /// beta·G2.
     pub beta_g2: G2Affine,
-    /// Section 7 (phase-1 contribution records) verbatim.
-    pub contributions: Vec<u8>,
+    /// Section 7: the phase-1 contribution records.
+    pub contributions: Vec<PtauContribution>,
     /// Sections 12–15, present once prepared for phase 2.
     pub lagrange: Option<Lagrange>,
 }
@@ -93,7 +94,7 @@ impl Ptau {
         let alpha_tau_g1 = g1_section(file.section(4)?, n, "alphaTauG1")?;
         let beta_tau_g1 = g1_section(file.section(5)?, n, "betaTauG1")?;
         let beta_g2 = g2_section(file.section(6)?, 1, "betaG2")?[0];
-        let contributions = file.section(7)?.to_vec();
+        let contributions = read_contributions(file.section(7)?)?;
         let lagrange = if prepared {
             Some(Lagrange {
                 tau_g1: g1_section(file.section(12)?, lagrange_len(power + 1), "Lagrange tauG1")?,
@@ -124,7 +125,7 @@ impl Ptau {
         write_section(&mut out, 4, &g1s_to_lem(&self.alpha_tau_g1));
         write_section(&mut out, 5, &g1s_to_lem(&self.beta_tau_g1));
         write_section(&mut out, 6, &g2s_to_lem(&[self.beta_g2]));
-        write_section(&mut out, 7, &self.contributions);
+        write_section(&mut out, 7, &write_contributions(&self.contributions));
         if let Some(l) = &self.lagrange {
             write_section(&mut out, 12, &g1s_to_lem(&l.tau_g1));
             write_section(&mut out, 13, &g2s_to_lem(&l.tau_g2));

@@ -114,7 +114,7 @@ impl VerifyReport {
                 s += &format!("  beacon: {h}, 2^{e} SHA-256 iterations, re-derived\n");
             }
         }
-        s += &format!("final delta2: {}\nall checks passed\n", self.delta_g2);
+        s += &format!("final delta2: {}\n", self.delta_g2);
         s
     }
 }
@@ -130,17 +130,18 @@ pub fn same_ratio(a1: G1Affine, b1: G1Affine, a2: G2Affine, b2: G2Affine) -> boo
 /// Whether fin_i = init_i / delta for every i, checked on a random linear combination with
 /// fresh OS-seeded weights: e(Σ r_i·init_i, G2) = e(Σ r_i·fin_i, delta2). Lists of equal length.
 fn divided_by_delta(init: &[G1Affine], fin: &[G1Affine], delta_g2: G2Affine) -> bool {
-    let mut rng = ark_std_rng();
-    let r: Vec<Fr> = (0..init.len()).map(|_| Fr::rand(&mut rng)).collect();
+    let r = random_scalars(init.len());
     let a = G1Projective::msm_unchecked(init, &r).into_affine();
     let b = G1Projective::msm_unchecked(fin, &r).into_affine();
     same_ratio(b, a, G2Affine::generator(), delta_g2)
 }
 
-fn ark_std_rng() -> StdRng {
+/// `n` scalars from a generator freshly seeded by the OS, for randomized batch checks.
+pub(crate) fn random_scalars(n: usize) -> Vec<Fr> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).expect("OS randomness is available");
-    StdRng::from_seed(seed)
+    let mut rng = StdRng::from_seed(seed);
+    (0..n).map(|_| Fr::rand(&mut rng)).collect()
 }
 
 /// Verifies `zkey` against the circuit and ptau.

@@ -1,48 +1,48 @@
-//! The full ceremony on the payment circuit (ptau new → zkey new → 2 contributions → drand
-//! beacon → verify), tampering rejected with specific errors, and interop with snarkjs in both
-//! directions (snarkjs from circuits/node_modules, as scripts/test.sh installs it).
+//! The full ceremony on the payment circuit (ptau new → phase-1 contribution → phase-1 drand
+//! beacon → prepare → zkey new → 2 contributions → drand beacon → audit), tampering rejected
+//! with specific errors, and phase-2 interop with snarkjs in both directions.
+
+mod common;
 
 use ark_bn254::{G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use common::{circuits_dir, path_str, randomness, snarkjs};
+use std::path::PathBuf;
 use std::sync::OnceLock;
+use zk402_ceremony::Zkey;
+use zk402_ceremony::audit::audit;
 use zk402_ceremony::contribute::{Entropy, beacon, contribute};
-use zk402_ceremony::drand::{from_hex, verify_round};
+use zk402_ceremony::drand_round::verified;
 use zk402_ceremony::export::VerificationKeyJson;
-use zk402_ceremony::phase1::{Phase1Secrets, new_ptau};
+use zk402_ceremony::phase1::{self, new_accumulator};
 use zk402_ceremony::phase2_new::new_zkey;
+use zk402_ceremony::prepare::prepare;
 use zk402_ceremony::progress::Progress;
 use zk402_ceremony::ptau::Ptau;
 use zk402_ceremony::verify::{VerifyError, verify_against};
-use zk402_ceremony::{Zkey, chacha::ChaCha};
 use zk402_circuit::r1cs::R1cs;
-
-const ROUND: u64 = 12040883;
-const SIGNATURE: &str =
-    "929906c959032ab363c9f26570d215d66f5c06cb0c44fe508c12bb5839f04ec895bb6868e5b9ff13ab289bdb5266b394";
-
-struct Setup {
-    dir: tempfile::TempDir,
-    init: Zkey,
-    ptau_path: PathBuf,
-    final_zkey: Zkey,
-}
-
-fn circuits_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits")
-}
 
 fn r1cs_path() -> PathBuf {
     circuits_dir().join("build/payment.r1cs")
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    r1cs: R1cs,
+    ptau: Ptau,
+    init: Zkey,
+    ptau_path: PathBuf,
+    final_zkey: Zkey,
 }
 
 fn setup() -> &'static Setup {
     static SETUP: OnceLock<Setup> = OnceLock::new();
     SETUP.get_or_init(|| {
         let quiet = Progress::silent();
-        let secrets = Phase1Secrets::from_rng(&mut ChaCha::from_hash(b"zk402 ceremony test phase 1 seed"));
-        let ptau = new_ptau(13, &secrets, &quiet);
+        let mut ptau = new_accumulator(13).unwrap();
+        phase1::contribute(&mut ptau, &Entropy::Os { text: b"phase 1".to_vec() }, Some("p1".into())).unwrap();
+        phase1::beacon(&mut ptau, &randomness(), 10, Some("drand".into())).unwrap();
+        prepare(&mut ptau, &quiet);
         let dir = tempfile::tempdir().unwrap();
         let ptau_path = dir.path().join("pot13.ptau");
         let bytes = ptau.write();
@@ -53,31 +53,27 @@ fn setup() -> &'static Setup {
         let mut z = init.clone();
         contribute(&mut z, &Entropy::Os { text: b"first".to_vec() }, Some("one".into())).unwrap();
         contribute(&mut z, &Entropy::InsecureTest { seed: b"second".to_vec() }, Some("two".into())).unwrap();
-        let randomness = verify_round(ROUND, &from_hex(SIGNATURE).unwrap()).unwrap();
-        beacon(&mut z, &randomness, 10, Some("drand".into())).unwrap();
-        Setup { dir, init, ptau_path, final_zkey: Zkey::read(&z.write()).unwrap() }
+        beacon(&mut z, &randomness(), 10, Some("drand".into())).unwrap();
+        Setup { dir, r1cs, ptau, init, ptau_path, final_zkey: Zkey::read(&z.write()).unwrap() }
     })
-}
-
-fn snarkjs(args: &[&str]) -> String {
-    let out =
-        Command::new("npx").args(["--no-install", "snarkjs"]).args(args).current_dir(circuits_dir()).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "snarkjs {args:?} failed:\n{text}");
-    text
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]
 fn full_ceremony_verifies_and_every_tampering_is_rejected() {
     let s = setup();
-    let report = verify_against(&s.init, &s.final_zkey, &Progress::silent()).unwrap();
-    assert_eq!(report.contributions.len(), 3);
-    assert_eq!(report.contributions[2].kind, "beacon");
-    assert!(report.to_text().contains("all checks passed"));
+    let round = verified(common::ROUND, &zk402_ceremony::drand::from_hex(common::SIGNATURE).unwrap()).unwrap();
+    let report = audit(&s.r1cs, s.ptau.clone(), &s.final_zkey, Some(&round), &Progress::silent()).unwrap();
+    assert_eq!(report.phase1.contributions.len(), 2);
+    assert_eq!(report.phase2.contributions.len(), 3);
+    assert_eq!(report.phase2.contributions[2].kind, "beacon");
+    assert!(report.to_text().contains(&format!("drand quicknet round {}", common::ROUND)));
+    let mut other = round.clone();
+    other.round += 1;
+    other.randomness[0] ^= 1;
+    assert_eq!(
+        audit(&s.r1cs, s.ptau.clone(), &s.final_zkey, Some(&other), &Progress::silent()).unwrap_err(),
+        zk402_ceremony::audit::AuditError::BeaconRound(other.round)
+    );
 
     let bump = |p: &G1Affine| (p.into_group() + G1Projective::from(G1Affine::generator())).into_affine();
     let check = |z: Zkey, expected: VerifyError| {

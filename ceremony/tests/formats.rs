@@ -1,7 +1,8 @@
-//! The committed test ceremony: the zkey round-trips byte for byte, its committed verifying
-//! key exports (JSON, and the Rust constants the verifier program compiles in) equal the export
-//! of the committed zkey, and the
-//! parsers return errors — never panic — on truncated or garbage input.
+//! The committed test ceremony: the ptau and zkey round-trip byte for byte, the ptau's phase-1
+//! contributions verify and both beacons carry the recorded drand round's randomness, the
+//! committed verifying key exports (JSON, and the Rust constants the verifier program compiles
+//! in) equal the export of the committed zkey, and the parsers return errors — never panic — on
+//! truncated or garbage input.
 
 use std::path::{Path, PathBuf};
 use zk402_ceremony::export::{VerificationKeyJson, rust_constants};
@@ -24,6 +25,22 @@ fn committed_zkey_round_trips_and_its_exports_match_the_committed_files() {
     let program_key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../programs/zk402-verifier/src/verifying_key.rs");
     let rust = std::fs::read_to_string(program_key).unwrap();
     assert_eq!(rust_constants(&zkey, "payment_final.zkey", &bytes), rust);
+}
+
+#[test]
+fn committed_ptau_verifies_and_both_beacons_use_the_recorded_drand_round() {
+    let bytes = std::fs::read(committed("pot13.ptau")).unwrap();
+    let ptau = Ptau::read(&bytes).unwrap();
+    assert!(ptau.write() == bytes);
+    assert_eq!((ptau.power, ptau.lagrange.is_none()), (13, true));
+    let report = zk402_ceremony::phase1_verify::verify_ptau(&ptau).unwrap();
+    assert_eq!(report.contributions.len(), 2);
+    let drand = std::fs::read_to_string(committed("drand-quicknet-12040883.json")).unwrap();
+    let round = zk402_ceremony::drand_round::from_json(&drand).unwrap();
+    let phase1_beacon = ptau.contributions[1].beacon.as_ref().unwrap();
+    assert_eq!(phase1_beacon.hash, round.randomness);
+    let zkey = Zkey::read(&std::fs::read(committed("payment_final.zkey")).unwrap()).unwrap();
+    assert_eq!(zkey.mpc.contributions[2].beacon.as_ref().unwrap().hash, round.randomness);
 }
 
 #[test]

@@ -27,5 +27,5 @@ pub use eddsa::{PublicKey, Signature, SignatureError, SigningKey};
 pub use field::Fr;
 pub use inputs::{INPUT_NAMES, PUBLIC_INPUTS, PaymentInputs, StatementError};
 pub use policy::Policy;
-pub use receipt::{Receipt, ReceiptClaim, Secret};
+pub use receipt::{IssueRequest, Receipt, ReceiptClaim, Secret};
 pub use request::Challenge;

@@ -98,6 +98,18 @@ impl Receipt {
     }
 }
 
+/// What a payer sends a receipt issuer: the signature (base58) of its confirmed payment
+/// transaction and the commitment Poseidon(secret) to sign. The issuer answers a [`Receipt`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// The payment transaction's signature, base58.
+    pub transaction: String,
+    /// Poseidon(secret) of the payer's fresh secret.
+    #[serde(with = "crate::serde_fr")]
+    pub commitment: Fr,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

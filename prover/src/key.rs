@@ -1,8 +1,10 @@
 //! The proving key held in memory for the life of the process: the zkey's points and
 //! coefficients rearranged for proving, the evaluation domain with its coset powers, and the
-//! prepared verifying key for the self-check. Built once at start; requests only read it.
+//! prepared verifying key for the self-check, and every point set of the zkey with its
+//! fixed-base window multiples ([`FixedBaseMsm`]). Built once at start; requests only read it.
 
-use ark_bn254::{Bn254, G1Affine, G2Affine};
+use crate::msm::FixedBaseMsm;
+use ark_bn254::{Bn254, G1Affine, G2Affine, g1, g2};
 use ark_ff::{FftField, Field};
 use ark_groth16::{PreparedVerifyingKey, VerifyingKey};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
@@ -22,6 +24,9 @@ pub enum KeyError {
     /// The domain is too large for the field's 2-adicity (the coset needs a 2n-th root).
     #[error("domain size {0} has no coset of 2n-th roots in F_r")]
     Domain(u32),
+    /// A point set's length does not match the header (wires, public signals, domain).
+    #[error("zkey section {0} has the wrong number of points")]
+    Shape(&'static str),
 }
 
 /// A Groth16 proving key over BN254 ready for proving (see the module docs).
@@ -48,16 +53,16 @@ pub struct ProvingKey {
     pub delta_g1: G1Affine,
     /// delta·G2.
     pub delta_g2: G2Affine,
-    /// A_i(tau)·G1 per wire.
-    pub a: Vec<G1Affine>,
-    /// B_i(tau)·G1 per wire.
-    pub b1: Vec<G1Affine>,
-    /// B_i(tau)·G2 per wire.
-    pub b2: Vec<G2Affine>,
-    /// Private-wire query, one point per wire after the public ones.
-    pub c: Vec<G1Affine>,
-    /// H query: one point per evaluation on the odd coset.
-    pub h: Vec<G1Affine>,
+    /// A_i(tau)·G1 per wire, with its window multiples.
+    pub a: FixedBaseMsm<g1::Config>,
+    /// B_i(tau)·G1 per wire, with its window multiples.
+    pub b1: FixedBaseMsm<g1::Config>,
+    /// B_i(tau)·G2 per wire, with its window multiples.
+    pub b2: FixedBaseMsm<g2::Config>,
+    /// The private-wire query (one point per wire after the public ones) followed by the H
+    /// query (one point per evaluation on the odd coset), with their window multiples: both
+    /// sums go into C, so one MSM over the private wires then the quotient's evaluations.
+    pub c_h: FixedBaseMsm<g1::Config>,
     /// The verifying key the zkey implies (what snarkjs exports).
     pub vk: VerifyingKey<Bn254>,
     /// `vk` prepared for pairing checks.
@@ -77,6 +82,19 @@ impl ProvingKey {
     /// Prepares a parsed zkey; `zkey_sha256` identifies the file it came from.
     pub fn from_zkey(zkey: Zkey, zkey_sha256: [u8; 32]) -> Result<ProvingKey, KeyError> {
         let n = zkey.domain_size;
+        let n_vars = zkey.n_vars as usize;
+        let private = n_vars.checked_sub(zkey.n_public as usize + 1).ok_or(KeyError::Shape("C"))?;
+        for (name, len, expected) in [
+            ("A", zkey.a.len(), n_vars),
+            ("B1", zkey.b1.len(), n_vars),
+            ("B2", zkey.b2.len(), n_vars),
+            ("C", zkey.c.len(), private),
+            ("H", zkey.h.len(), n as usize),
+        ] {
+            if len != expected {
+                return Err(KeyError::Shape(name));
+            }
+        }
         let domain = Radix2EvaluationDomain::<Fr>::new(n as usize).ok_or(KeyError::Domain(n))?;
         let shift = Fr::get_root_of_unity(2 * u64::from(n)).ok_or(KeyError::Domain(n))?;
         let mut coset_powers = Vec::with_capacity(n as usize);
@@ -104,7 +122,7 @@ impl ProvingKey {
         };
         let pvk = ark_groth16::prepare_verifying_key(&vk);
         Ok(ProvingKey {
-            n_vars: zkey.n_vars as usize,
+            n_vars,
             n_public: zkey.n_public as usize,
             domain,
             coset_powers,
@@ -115,11 +133,10 @@ impl ProvingKey {
             beta_g2: zkey.beta_g2,
             delta_g1: zkey.delta_g1,
             delta_g2: zkey.delta_g2,
-            a: zkey.a,
-            b1: zkey.b1,
-            b2: zkey.b2,
-            c: zkey.c,
-            h: zkey.h,
+            a: FixedBaseMsm::new(&zkey.a),
+            b1: FixedBaseMsm::new(&zkey.b1),
+            b2: FixedBaseMsm::new(&zkey.b2),
+            c_h: FixedBaseMsm::new(&[zkey.c, zkey.h].concat()),
             vk,
             pvk,
             zkey_sha256,

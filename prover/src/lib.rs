@@ -1,10 +1,10 @@
 //! Groth16 prover for the zk402 payment circuit: library, CLI and HTTP proof service.
 //!
 //! [`Prover`] turns [`PaymentInputs`](zk402_circuit::PaymentInputs) into a Groth16 proof over
-//! BN254 that `snarkjs groth16 verify` accepts with the zkey's verifying key: the statement is
-//! checked natively first (a precise error names the broken check), the witness comes from
-//! the circuit's circom wasm compiled to native code, and every proof is verified before it is
-//! returned.
+//! BN254 that `snarkjs groth16 verify` accepts with the zkey's verifying key: the witness comes
+//! from the circuit's circom wasm compiled to native code, inputs the circuit refuses are
+//! checked natively (a precise error names the broken check), the MSMs run over fixed-base
+//! tables precomputed at key load, and every proof is verified before it is returned.
 
 pub mod bench;
 pub mod key;

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use zk402_prover::bench::{self, BenchConfig};
-use zk402_prover::service::config::ServiceConfig;
+use zk402_prover::service::config::ServiceSettings;
 use zk402_prover::{Prover, load, service};
 
 #[derive(Parser)]
@@ -17,7 +17,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the HTTP API until SIGINT/SIGTERM, then finish in-flight proofs.
-    Serve(ServiceConfig),
+    Serve(ServiceSettings),
+    /// Print the service settings resolved from flags, environment, config file and defaults
+    /// (as TOML that `--config` accepts), then exit.
+    Config(ServiceSettings),
     /// Prove one input file (the circuit's signals as JSON); prints proof and public signals.
     Prove {
         /// JSON file with the sixteen input signals.
@@ -51,7 +54,7 @@ enum Command {
     /// Load-test an in-process service on loopback at twice its capacity.
     Load {
         #[command(flatten)]
-        config: ServiceConfig,
+        settings: ServiceSettings,
         /// Seconds of overload.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
@@ -76,11 +79,18 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<()> {
     match command {
-        Command::Serve(config) => runtime()?.block_on(async {
-            let listener = tokio::net::TcpListener::bind(config.bind).await?;
-            tracing::info!(addr = %listener.local_addr()?, "listening");
-            Ok(service::run(listener, config, shutdown_signal()).await?)
-        }),
+        Command::Serve(settings) => {
+            let config = settings.resolve()?;
+            runtime()?.block_on(async {
+                let listener = tokio::net::TcpListener::bind(config.bind).await?;
+                tracing::info!(addr = %listener.local_addr()?, "listening");
+                Ok(service::run(listener, config, shutdown_signal()).await?)
+            })
+        }
+        Command::Config(settings) => {
+            print!("{}", settings.resolve()?.to_toml()?);
+            Ok(())
+        }
         Command::Prove { input, zkey, wasm } => {
             let inputs = serde_json::from_slice(&std::fs::read(&input)?)?;
             let proof = Prover::load(&zkey, &wasm)?.prove(&inputs)?;
@@ -91,7 +101,7 @@ fn run(command: Command) -> Result<()> {
             let node_dir = node_dir.unwrap_or_else(bench::default_node_dir);
             bench::run(&BenchConfig { zkey, wasm, iterations, snarkjs_runs, node_dir })
         }
-        Command::Load { config, seconds } => runtime()?.block_on(load::run(config, seconds)),
+        Command::Load { settings, seconds } => runtime()?.block_on(load::run(settings.resolve()?, seconds)),
     }
 }
 

@@ -3,7 +3,7 @@
 //! assertion is an error, never a witness.
 
 use std::sync::Arc;
-use wasmtime::{Caller, Engine, Instance, Linker, Module, Store, TypedFunc};
+use wasmtime::{Caller, Engine, Instance, Linker, Memory, Module, Store, TypedFunc};
 use zk402_circuit::field::{fr_from_le_bytes, fr_to_le_bytes};
 use zk402_circuit::witness::{ASSERT_FAILED, collect_message, exception_name, fnv1a64};
 use zk402_circuit::{Fr, PaymentInputs};
@@ -58,14 +58,16 @@ struct Exports {
     get_input_signal_size: TypedFunc<(i32, i32), i32>,
     set_input_signal: TypedFunc<(i32, i32, i32), ()>,
     get_witness: TypedFunc<i32, ()>,
-    read_shared: TypedFunc<i32, i32>,
-    write_shared: TypedFunc<(i32, i32), ()>,
 }
 
-/// One instance of the circuit; computes witnesses one at a time.
+/// One instance of the circuit; computes witnesses one at a time. Values cross the boundary
+/// through circom's shared read/write buffer, read and written in the instance's memory
+/// directly (one copy per value, not one call per 32-bit word).
 pub struct WitnessCalculator {
     store: Store<HostState>,
     exports: Exports,
+    memory: Memory,
+    shared: usize,
     witness_size: usize,
     input_size: usize,
 }
@@ -115,9 +117,10 @@ impl WitnessCalculator {
             get_input_signal_size: typed(&instance, &mut store, "getInputSignalSize")?,
             set_input_signal: typed(&instance, &mut store, "setInputSignal")?,
             get_witness: typed(&instance, &mut store, "getWitness")?,
-            read_shared: typed(&instance, &mut store, "readSharedRWMemory")?,
-            write_shared: typed(&instance, &mut store, "writeSharedRWMemory")?,
         };
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| WitnessError::Module("the module exports no memory".into()))?;
         let mut call0 = |name: &str| -> Result<i32, WitnessError> {
             typed::<(), i32>(&instance, &mut store, name)?.call(&mut store, ()).map_err(module_err)
         };
@@ -126,8 +129,9 @@ impl WitnessCalculator {
         }
         let witness_size = call0("getWitnessSize")? as usize;
         let input_size = call0("getInputSize")? as usize;
+        let shared = call0("getSharedRWMemoryStart")? as u32 as usize;
         typed::<(), ()>(&instance, &mut store, "getRawPrime")?.call(&mut store, ()).map_err(module_err)?;
-        let mut calc = WitnessCalculator { store, exports, witness_size, input_size };
+        let mut calc = WitnessCalculator { store, exports, memory, shared, witness_size, input_size };
         let prime = calc.read_shared()?;
         let mut expected = ark_ff::BigInteger::to_bytes_le(&<Fr as ark_ff::PrimeField>::MODULUS);
         expected.resize(32, 0);
@@ -179,21 +183,18 @@ impl WitnessCalculator {
     }
 
     fn write_shared(&mut self, value: &Fr) -> Result<(), WitnessError> {
-        for (j, word) in fr_to_le_bytes(value).chunks_exact(4).enumerate() {
-            let word = u32::from_le_bytes(word.try_into().expect("4 bytes")) as i32;
-            self.exports.write_shared.call(&mut self.store, (j as i32, word)).map_err(|err| self.failure(err))?;
-        }
-        Ok(())
+        self.memory.write(&mut self.store, self.shared, &fr_to_le_bytes(value)).map_err(memory_err)
     }
 
     fn read_shared(&mut self) -> Result<[u8; 32], WitnessError> {
         let mut out = [0u8; 32];
-        for (j, chunk) in out.chunks_exact_mut(4).enumerate() {
-            let word = self.exports.read_shared.call(&mut self.store, j as i32).map_err(|err| self.failure(err))?;
-            chunk.copy_from_slice(&(word as u32).to_le_bytes());
-        }
+        self.memory.read(&self.store, self.shared, &mut out).map_err(memory_err)?;
         Ok(out)
     }
+}
+
+fn memory_err(e: wasmtime::MemoryAccessError) -> WitnessError {
+    WitnessError::Module(format!("shared buffer outside the instance's memory: {e}"))
 }
 
 fn typed<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(

@@ -101,3 +101,11 @@ fn bad_key_or_circuit_files_are_errors() {
     assert!(Prover::from_bytes(&zkey, &wasm[..100]).is_err());
     assert!(Prover::from_bytes(b"not a zkey", &wasm).is_err());
 }
+
+#[test]
+fn a_zkey_whose_point_sets_do_not_fit_its_header_is_refused() {
+    let mut zkey = zk402_ceremony::Zkey::read(&std::fs::read(zkey_path()).unwrap()).unwrap();
+    zkey.h.pop();
+    let refused = zk402_prover::key::ProvingKey::from_zkey(zkey, [0; 32]);
+    assert!(matches!(refused, Err(zk402_prover::key::KeyError::Shape("H"))));
+}

@@ -1,51 +1,255 @@
-//! Service configuration: every value from a command-line flag or its environment variable
-//! (`ZK402_PROVER_*`); nothing deployment-specific is compiled in.
+//! Service configuration. Every setting comes from, in order of precedence, its command-line
+//! flag, its environment variable (`ZK402_PROVER_*`), a TOML file (`--config FILE` or
+//! `ZK402_PROVER_CONFIG`, keys named like the flags with `_` for `-`), or its default; nothing
+//! deployment-specific is compiled in.
 
 use clap::Args;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// Settings of `zk402-prover serve`.
-#[derive(Debug, Clone, Args)]
+/// The resolved settings of `zk402-prover serve` (and of the load run's service).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceConfig {
     /// Address to listen on.
-    #[arg(long, env = "ZK402_PROVER_BIND", default_value = "127.0.0.1:8402")]
     pub bind: SocketAddr,
     /// The Groth16 proving key (snarkjs `.zkey`).
-    #[arg(long, env = "ZK402_PROVER_ZKEY")]
     pub zkey: PathBuf,
     /// The circuit's witness calculator (circom `payment.wasm`).
-    #[arg(long, env = "ZK402_PROVER_WASM")]
     pub wasm: PathBuf,
-    /// Proving threads.
-    #[arg(long, env = "ZK402_PROVER_WORKERS", default_value_t = 2)]
+    /// Proving threads (each proves single-threaded).
     pub workers: usize,
     /// Proofs that may wait for a worker; beyond that requests get 503.
-    #[arg(long, env = "ZK402_PROVER_QUEUE_DEPTH", default_value_t = 16)]
     pub queue_depth: usize,
     /// Largest accepted request body, in bytes.
-    #[arg(long, env = "ZK402_PROVER_BODY_LIMIT", default_value_t = 8192)]
     pub body_limit: usize,
     /// Sustained requests per second per client.
-    #[arg(long, env = "ZK402_PROVER_RATE", default_value_t = 5.0)]
     pub rate: f64,
     /// Requests a client may burst above the sustained rate.
-    #[arg(long, env = "ZK402_PROVER_BURST", default_value_t = 10)]
     pub burst: u32,
     /// Clients tracked by the rate limiter at once.
-    #[arg(long, env = "ZK402_PROVER_MAX_CLIENTS", default_value_t = 10_000)]
     pub max_clients: usize,
     /// Header carrying the client's API key; when set and present, clients are rate-limited
     /// by key instead of by IP address.
-    #[arg(long, env = "ZK402_PROVER_API_KEY_HEADER")]
     pub api_key_header: Option<String>,
     /// Proofs kept in the cache (0 disables it).
-    #[arg(long, env = "ZK402_PROVER_CACHE_CAPACITY", default_value_t = 1024)]
     pub cache_capacity: usize,
     /// Seconds a cached proof is served.
-    #[arg(long, env = "ZK402_PROVER_CACHE_TTL", default_value_t = 300)]
     pub cache_ttl: u64,
     /// Retry-After (seconds) sent with 503 answers.
-    #[arg(long, env = "ZK402_PROVER_RETRY_AFTER", default_value_t = 1)]
     pub retry_after: u64,
+}
+
+/// Settings as given by one source (flags and environment through clap, or the TOML file):
+/// each one optional, so that sources can be layered before the defaults fill the rest.
+#[derive(Debug, Clone, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// TOML file with settings below flags and environment (not a key inside the file).
+    #[arg(long = "config", env = "ZK402_PROVER_CONFIG")]
+    #[serde(skip)]
+    pub config_file: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8402].
+    #[arg(long, env = "ZK402_PROVER_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// The Groth16 proving key (snarkjs `.zkey`) [required].
+    #[arg(long, env = "ZK402_PROVER_ZKEY")]
+    pub zkey: Option<PathBuf>,
+    /// The circuit's witness calculator (circom `payment.wasm`) [required].
+    #[arg(long, env = "ZK402_PROVER_WASM")]
+    pub wasm: Option<PathBuf>,
+    /// Proving threads, each single-threaded [default: 2].
+    #[arg(long, env = "ZK402_PROVER_WORKERS")]
+    pub workers: Option<usize>,
+    /// Proofs that may wait for a worker; beyond that requests get 503 [default: 16].
+    #[arg(long, env = "ZK402_PROVER_QUEUE_DEPTH")]
+    pub queue_depth: Option<usize>,
+    /// Largest accepted request body, in bytes [default: 8192].
+    #[arg(long, env = "ZK402_PROVER_BODY_LIMIT")]
+    pub body_limit: Option<usize>,
+    /// Sustained requests per second per client [default: 5].
+    #[arg(long, env = "ZK402_PROVER_RATE")]
+    pub rate: Option<f64>,
+    /// Requests a client may burst above the sustained rate [default: 10].
+    #[arg(long, env = "ZK402_PROVER_BURST")]
+    pub burst: Option<u32>,
+    /// Clients tracked by the rate limiter at once [default: 10000].
+    #[arg(long, env = "ZK402_PROVER_MAX_CLIENTS")]
+    pub max_clients: Option<usize>,
+    /// Header carrying the client's API key; when set and present, clients are rate-limited
+    /// by key instead of by IP address [default: none].
+    #[arg(long, env = "ZK402_PROVER_API_KEY_HEADER")]
+    pub api_key_header: Option<String>,
+    /// Proofs kept in the cache, 0 disables it [default: 1024].
+    #[arg(long, env = "ZK402_PROVER_CACHE_CAPACITY")]
+    pub cache_capacity: Option<usize>,
+    /// Seconds a cached proof is served [default: 300].
+    #[arg(long, env = "ZK402_PROVER_CACHE_TTL")]
+    pub cache_ttl: Option<u64>,
+    /// Retry-After (seconds) sent with 503 answers [default: 1].
+    #[arg(long, env = "ZK402_PROVER_RETRY_AFTER")]
+    pub retry_after: Option<u64>,
+}
+
+/// Why the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The configuration file could not be read.
+    #[error("config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid TOML of the expected keys and types.
+    #[error("config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What is wrong, with its place in the file.
+        message: String,
+    },
+    /// A required setting is given by no source.
+    #[error("missing setting `{0}` (flag, ZK402_PROVER_* environment variable or config file)")]
+    Missing(&'static str),
+    /// A setting is out of its range.
+    #[error("setting `{0}`: {1}")]
+    Invalid(&'static str, &'static str),
+}
+
+impl ServiceConfig {
+    /// The settings as a TOML document that `--config` accepts.
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string(self)
+    }
+}
+
+impl ServiceSettings {
+    /// Parses a TOML configuration file's text; `path` names it in errors.
+    pub fn from_toml(text: &str, path: &Path) -> Result<ServiceSettings, ConfigError> {
+        toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })
+    }
+
+    /// Each setting from `self`, else from `lower`.
+    pub fn or(self, lower: ServiceSettings) -> ServiceSettings {
+        ServiceSettings {
+            config_file: self.config_file.or(lower.config_file),
+            bind: self.bind.or(lower.bind),
+            zkey: self.zkey.or(lower.zkey),
+            wasm: self.wasm.or(lower.wasm),
+            workers: self.workers.or(lower.workers),
+            queue_depth: self.queue_depth.or(lower.queue_depth),
+            body_limit: self.body_limit.or(lower.body_limit),
+            rate: self.rate.or(lower.rate),
+            burst: self.burst.or(lower.burst),
+            max_clients: self.max_clients.or(lower.max_clients),
+            api_key_header: self.api_key_header.or(lower.api_key_header),
+            cache_capacity: self.cache_capacity.or(lower.cache_capacity),
+            cache_ttl: self.cache_ttl.or(lower.cache_ttl),
+            retry_after: self.retry_after.or(lower.retry_after),
+        }
+    }
+
+    /// Flags and environment (`self`, as clap parsed them) over the config file they name,
+    /// over the defaults.
+    pub fn resolve(self) -> Result<ServiceConfig, ConfigError> {
+        let file = match &self.config_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+                ServiceSettings::from_toml(&text, path)?
+            }
+            None => ServiceSettings::default(),
+        };
+        self.or(file).with_defaults()
+    }
+
+    /// Fills unset settings with their defaults and checks ranges.
+    pub fn with_defaults(self) -> Result<ServiceConfig, ConfigError> {
+        let rate = self.rate.unwrap_or(5.0);
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(ConfigError::Invalid("rate", "must be a positive number"));
+        }
+        let workers = self.workers.unwrap_or(2);
+        if workers == 0 {
+            return Err(ConfigError::Invalid("workers", "must be at least 1"));
+        }
+        Ok(ServiceConfig {
+            bind: self.bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8402))),
+            zkey: self.zkey.ok_or(ConfigError::Missing("zkey"))?,
+            wasm: self.wasm.ok_or(ConfigError::Missing("wasm"))?,
+            workers,
+            queue_depth: self.queue_depth.unwrap_or(16),
+            body_limit: self.body_limit.unwrap_or(8192),
+            rate,
+            burst: self.burst.unwrap_or(10),
+            max_clients: self.max_clients.unwrap_or(10_000),
+            api_key_header: self.api_key_header,
+            cache_capacity: self.cache_capacity.unwrap_or(1024),
+            cache_ttl: self.cache_ttl.unwrap_or(300),
+            retry_after: self.retry_after.unwrap_or(1),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: ServiceSettings,
+    }
+
+    /// Parses flags as `serve` does (no ZK402_PROVER_* variable is set in unit tests).
+    fn flags(args: &[&str]) -> ServiceSettings {
+        Cli::try_parse_from(std::iter::once("zk402-prover").chain(args.iter().copied())).unwrap().settings
+    }
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    #[test]
+    fn flags_override_the_file_which_overrides_the_defaults() {
+        let toml =
+            file("zkey = \"file.zkey\"\nwasm = \"file.wasm\"\nworkers = 3\nrate = 7.5\napi_key_header = \"x-key\"\n");
+        let path = toml.path().to_str().unwrap();
+        let config = flags(&["--config", path, "--workers", "4", "--bind", "127.0.0.1:9000"]).resolve().unwrap();
+        assert_eq!(config.workers, 4, "flag over file");
+        assert_eq!(config.bind, "127.0.0.1:9000".parse().unwrap(), "flag over default");
+        assert_eq!(config.zkey, PathBuf::from("file.zkey"), "file over default");
+        assert_eq!(config.rate, 7.5);
+        assert_eq!(config.api_key_header.as_deref(), Some("x-key"));
+        assert_eq!(config.queue_depth, 16, "default");
+        assert_eq!(config.cache_ttl, 300, "default");
+        // What `zk402-prover config` prints is a file `--config` reads back to the same settings.
+        let printed = file(&config.to_toml().unwrap());
+        let again = flags(&["--config", printed.path().to_str().unwrap()]).resolve().unwrap();
+        assert_eq!(again, config);
+    }
+
+    #[test]
+    fn bad_configurations_are_clear_errors() {
+        let missing = flags(&["--wasm", "w.wasm"]).resolve();
+        assert!(matches!(missing, Err(ConfigError::Missing("zkey"))), "{missing:?}");
+        let unknown = file("zkey = \"k\"\nwokers = 2\n");
+        let err = flags(&["--config", unknown.path().to_str().unwrap()]).resolve().unwrap_err();
+        assert!(matches!(&err, ConfigError::Parse { message, .. } if message.contains("wokers")), "{err}");
+        let wrong_type = file("workers = \"two\"\n");
+        let err = flags(&["--config", wrong_type.path().to_str().unwrap()]).resolve().unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { .. }), "{err}");
+        let absent = flags(&["--config", "/nonexistent/zk402-prover.toml"]).resolve();
+        assert!(matches!(absent, Err(ConfigError::Read { .. })));
+        let zero = flags(&["--zkey", "k", "--wasm", "w", "--workers", "0"]).resolve();
+        assert!(matches!(zero, Err(ConfigError::Invalid("workers", _))));
+        let rate = flags(&["--zkey", "k", "--wasm", "w", "--rate=-1"]).resolve();
+        assert!(matches!(rate, Err(ConfigError::Invalid("rate", _))));
+    }
 }

@@ -40,12 +40,22 @@ pub fn pairing_check(pairs: &[u8]) -> Result<(), VerifyError> {
     if out == one { Ok(()) } else { Err(VerifyError::ProofInvalid) }
 }
 
-/// Decompresses a G1 point.
+/// Decompresses a G1 point. The identity has one encoding, all zero: the decompression
+/// operation also maps any input with the infinity flag set to it, whatever its other bits,
+/// and such spellings are refused so that a proof has exactly one compressed form.
 pub fn g1_decompress(p: &[u8; 32]) -> Result<[u8; 64], VerifyError> {
-    backend::g1_decompress(p).ok_or(VerifyError::DecompressionFailed)
+    let point = backend::g1_decompress(p).ok_or(VerifyError::DecompressionFailed)?;
+    canonical(p, point)
 }
 
-/// Decompresses a G2 point.
+/// Decompresses a G2 point (the identity only from all-zero bytes, as for G1).
 pub fn g2_decompress(p: &[u8; 64]) -> Result<[u8; 128], VerifyError> {
-    backend::g2_decompress(p).ok_or(VerifyError::DecompressionFailed)
+    let point = backend::g2_decompress(p).ok_or(VerifyError::DecompressionFailed)?;
+    canonical(p, point)
+}
+
+/// `point` unless it is the identity decoded from bytes that are not all zero.
+fn canonical<const C: usize, const U: usize>(compressed: &[u8; C], point: [u8; U]) -> Result<[u8; U], VerifyError> {
+    let identity = point.iter().all(|b| *b == 0);
+    if identity && compressed.iter().any(|b| *b != 0) { Err(VerifyError::DecompressionFailed) } else { Ok(point) }
 }

@@ -1,32 +1,19 @@
-//! Harness for the program tests: the Anchor program as a native builtin in solana-program-test
-//! (real bank, real system program, real transactions), and instruction helpers built with
-//! Anchor's generated `instruction::*` / `accounts::*` types.
+//! Harness for the program tests: a solana-program-test context with the Anchor program as a
+//! native builtin (real bank, real system program, real transactions), started by zk402-chain
+//! (`zk402_chain::local::start_program_test`, which also installs the host syscall stubs).
+//! Instructions, addresses and events come from `zk402_chain::program`.
 
 #![allow(dead_code, missing_docs)]
 
 pub mod payments;
-pub mod stubs;
 
-use anchor_lang::prelude::{AccountDeserialize, AccountInfo, Clock, Pubkey};
-use anchor_lang::solana_program::entrypoint::ProgramResult;
+use anchor_lang::prelude::{AccountDeserialize, Clock, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::{InstructionData, ToAccountMetas};
 use solana_keypair::Keypair;
-use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext, processor};
+use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
-use zk402_verifier::instructions::{PolicyParams, PolicyUpdate};
-use zk402_verifier::state::seeds;
-
-/// Anchor 1.x's `entry` ties its three arguments to one lifetime, which `processor!` cannot
-/// supply; give them one by leaking copies (a few hundred bytes per instruction, tests only).
-fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    let program_id: &Pubkey = Box::leak(Box::new(*program_id));
-    let accounts: &[AccountInfo] = Box::leak(accounts.to_vec().into_boxed_slice());
-    let data: &[u8] = Box::leak(data.to_vec().into_boxed_slice());
-    zk402_verifier::entry(program_id, accounts, data)
-}
 
 /// A started test validator with the program loaded natively.
 pub struct Env {
@@ -35,11 +22,7 @@ pub struct Env {
 
 impl Env {
     pub async fn start() -> Env {
-        let mut pt = ProgramTest::new("zk402_verifier", zk402_verifier::ID, processor!(process));
-        pt.prefer_bpf(false);
-        let ctx = pt.start_with_context().await;
-        stubs::install();
-        Env { ctx }
+        Env { ctx: zk402_chain::local::start_program_test().await }
     }
 
     pub fn payer(&self) -> Keypair {
@@ -93,53 +76,6 @@ impl Env {
 
     pub async fn lamports(&mut self, address: Pubkey) -> u64 {
         self.ctx.banks_client.get_balance(address).await.expect("balance")
-    }
-}
-
-pub fn policy_address(authority: &Pubkey, policy_id: u64) -> Pubkey {
-    Pubkey::find_program_address(&[seeds::POLICY, authority.as_ref(), &policy_id.to_le_bytes()], &zk402_verifier::ID).0
-}
-
-pub fn issuer_address(issuer: &[u8; 64]) -> Pubkey {
-    Pubkey::find_program_address(&[seeds::ISSUER, &issuer[..32], &issuer[32..]], &zk402_verifier::ID).0
-}
-
-pub fn nullifier_address(nullifier: &[u8; 32]) -> Pubkey {
-    Pubkey::find_program_address(&[seeds::NULLIFIER, nullifier], &zk402_verifier::ID).0
-}
-
-pub fn buffer_address(owner: &Pubkey, buffer_id: u64) -> Pubkey {
-    Pubkey::find_program_address(&[seeds::PROOF_BUFFER, owner.as_ref(), &buffer_id.to_le_bytes()], &zk402_verifier::ID)
-        .0
-}
-
-pub fn create_policy_ix(authority: &Pubkey, policy_id: u64, params: PolicyParams) -> Instruction {
-    Instruction {
-        program_id: zk402_verifier::ID,
-        accounts: zk402_verifier::accounts::CreatePolicy {
-            authority: *authority,
-            policy: policy_address(authority, policy_id),
-            issuer_registration: issuer_address(&params.issuer),
-            system_program: anchor_lang::system_program::ID,
-        }
-        .to_account_metas(None),
-        data: zk402_verifier::instruction::CreatePolicy { policy_id, params }.data(),
-    }
-}
-
-pub fn update_policy_ix(authority: &Pubkey, policy: Pubkey, update: PolicyUpdate) -> Instruction {
-    Instruction {
-        program_id: zk402_verifier::ID,
-        accounts: zk402_verifier::accounts::UpdatePolicy { authority: *authority, policy }.to_account_metas(None),
-        data: zk402_verifier::instruction::UpdatePolicy { update }.data(),
-    }
-}
-
-pub fn close_policy_ix(authority: &Pubkey, policy: Pubkey) -> Instruction {
-    Instruction {
-        program_id: zk402_verifier::ID,
-        accounts: zk402_verifier::accounts::ClosePolicy { authority: *authority, policy }.to_account_metas(None),
-        data: zk402_verifier::instruction::ClosePolicy {}.data(),
     }
 }
 

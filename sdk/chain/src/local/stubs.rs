@@ -1,10 +1,10 @@
 //! Host syscall stubs for both solana-sysvar majors.
 //!
-//! solana-program-test 4.2 installs its stubs (sysvars, CPI, logs) into solana-sysvar 4.x only,
-//! while anchor-lang 1.2.2 and solana-invoke reach the 3.x stubs: without this forwarder
-//! `Rent::get` fails and the `init` CPI silently does nothing. After the first `start()` the
-//! program-test stubs are taken out of 4.x and both majors get a forwarder to them, which also
-//! logs `sol_log_data` (events) the way the validator does.
+//! solana-program-test 4.2 installs its stubs (sysvars, CPI, logs) into solana-sysvar 4.x
+//! only, while anchor-lang 1.2.2 and solana-invoke reach the 3.x stubs: without this forwarder
+//! `Rent::get` fails with `UnsupportedSysvar` and the `init` CPI silently does nothing. After
+//! the first `ProgramTest` start, program-test's stubs are taken out of 4.x and both majors get
+//! a forwarder to them, which also logs `sol_log_data` (events) the way a validator does.
 
 use std::sync::Once;
 
@@ -56,9 +56,9 @@ macro_rules! forward {
             fn sol_get_stack_height(&self) -> u64 {
                 self.0.sol_get_stack_height()
             }
-            // Neither stub set turns `sol_log_data` (Anchor's `emit!`) into a log line; the
-            // validator writes "Program data: <base64>…". Emulate it through `sol_log`, which
-            // program-test prefixes with "Program log: " (the event parser accepts both).
+            // Neither stub set turns `sol_log_data` (Anchor's `emit!`) into a log line; a
+            // validator writes "Program data: <base64> …". Emulate it through `sol_log`, which
+            // program-test prefixes with "Program log: " (`payment_events` reads both forms).
             fn sol_log_data(&self, fields: &[&[u8]]) {
                 use base64::Engine;
                 let encoded: Vec<String> =
@@ -75,8 +75,9 @@ forward!(solana_sysvar_v4::program_stubs::SyscallStubs);
 struct Empty;
 impl solana_sysvar_v4::program_stubs::SyscallStubs for Empty {}
 
-/// Installs the forwarder once; call after a `ProgramTest::start*`.
-pub fn install() {
+/// Installs the forwarder once per process; call after a `ProgramTest` has started (program-test
+/// installs its own stubs once per process, on its first start).
+pub(crate) fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let program_test_stubs = solana_sysvar_v4::program_stubs::set_syscall_stubs(Box::new(Empty));

@@ -1,0 +1,144 @@
+//! The chain-access interface every zk402 component uses, whatever the backend.
+//!
+//! Two backends implement [`Chain`]: JSON-RPC (one endpoint, or an ordered list with retries,
+//! backoff, a circuit breaker per endpoint and fallback) for real clusters, and the in-process
+//! Solana runtime for the embedded default and the tests. Code above this trait is the same for
+//! both.
+
+use anchor_lang::prelude::Pubkey;
+use solana_hash::Hash;
+use solana_signature::Signature;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+use std::future::Future;
+
+/// An account as the chain stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Balance in lamports.
+    pub lamports: u64,
+    /// The program that owns the account.
+    pub owner: Pubkey,
+    /// The account's data.
+    pub data: Vec<u8>,
+    /// Whether the account is a program.
+    pub executable: bool,
+}
+
+/// A transaction the cluster has confirmed (executed in a block), successful or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmedTransaction {
+    /// Its first signature.
+    pub signature: Signature,
+    /// The slot it executed in.
+    pub slot: u64,
+    /// The block's unix time, when the cluster knows it.
+    pub block_time: Option<i64>,
+    /// The transaction as executed (legacy message).
+    pub transaction: Transaction,
+    /// `None` when it succeeded, else why it failed.
+    pub error: Option<TransactionError>,
+    /// The program log lines (`Program log: …`, `Program data: …`, …).
+    pub logs: Vec<String>,
+}
+
+/// Why a chain call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainError {
+    /// The endpoint could not be reached or answered garbage: worth retrying elsewhere.
+    #[error("RPC transport error at {endpoint}: {message}")]
+    Transport {
+        /// The endpoint (URL, or "local").
+        endpoint: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The endpoint answered with a JSON-RPC error that is not about the transaction.
+    #[error("RPC error {code} at {endpoint}: {message}")]
+    Rpc {
+        /// The endpoint.
+        endpoint: String,
+        /// JSON-RPC error code.
+        code: i64,
+        /// Its message.
+        message: String,
+    },
+    /// The cluster refused the transaction (preflight or execution failed); retrying the same
+    /// transaction cannot help.
+    #[error("transaction rejected: {error}")]
+    Rejected {
+        /// The runtime's error.
+        error: TransactionError,
+        /// The program logs of the failed simulation or execution.
+        logs: Vec<String>,
+    },
+    /// Every endpoint failed or has its circuit breaker open.
+    #[error("no RPC endpoint available: {0}")]
+    Unavailable(String),
+    /// A transaction did not confirm in time.
+    #[error("transaction {0} not confirmed in time")]
+    Timeout(Signature),
+    /// Data from the chain did not decode as expected.
+    #[error("unexpected data from the chain: {0}")]
+    Decode(String),
+}
+
+impl ChainError {
+    /// Whether another attempt (later, or at another endpoint) may succeed.
+    pub fn is_retriable(&self) -> bool {
+        matches!(self, ChainError::Transport { .. } | ChainError::Rpc { .. } | ChainError::Unavailable(_))
+    }
+}
+
+/// Read and write access to a Solana cluster. Implementations are cheap to clone or share
+/// behind an `Arc`; every method is safe to call concurrently.
+pub trait Chain: Send + Sync {
+    /// A recent blockhash for new transactions.
+    fn latest_blockhash(&self) -> impl Future<Output = Result<Hash, ChainError>> + Send;
+
+    /// Submits a signed transaction and returns its signature without waiting for it to
+    /// confirm. A transaction that fails preflight comes back as [`ChainError::Rejected`].
+    fn send_transaction(&self, transaction: &Transaction)
+    -> impl Future<Output = Result<Signature, ChainError>> + Send;
+
+    /// A confirmed transaction by signature; `None` while the cluster does not know it (yet).
+    fn transaction(
+        &self,
+        signature: &Signature,
+    ) -> impl Future<Output = Result<Option<ConfirmedTransaction>, ChainError>> + Send;
+
+    /// An account; `None` when it does not exist.
+    fn account(&self, address: &Pubkey) -> impl Future<Output = Result<Option<Account>, ChainError>> + Send;
+
+    /// The cluster's unix time (its Clock sysvar), seconds.
+    fn unix_time(&self) -> impl Future<Output = Result<i64, ChainError>> + Send;
+}
+
+/// A shared backend is a backend: services hold one `Arc` and hand out clones.
+impl<C: Chain + ?Sized> Chain for std::sync::Arc<C> {
+    fn latest_blockhash(&self) -> impl Future<Output = Result<Hash, ChainError>> + Send {
+        (**self).latest_blockhash()
+    }
+
+    fn send_transaction(
+        &self,
+        transaction: &Transaction,
+    ) -> impl Future<Output = Result<Signature, ChainError>> + Send {
+        (**self).send_transaction(transaction)
+    }
+
+    fn transaction(
+        &self,
+        signature: &Signature,
+    ) -> impl Future<Output = Result<Option<ConfirmedTransaction>, ChainError>> + Send {
+        (**self).transaction(signature)
+    }
+
+    fn account(&self, address: &Pubkey) -> impl Future<Output = Result<Option<Account>, ChainError>> + Send {
+        (**self).account(address)
+    }
+
+    fn unix_time(&self) -> impl Future<Output = Result<i64, ChainError>> + Send {
+        (**self).unix_time()
+    }
+}

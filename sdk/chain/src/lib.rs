@@ -1,0 +1,16 @@
+//! Chain access for zk402: one [`Chain`] interface with two backends (JSON-RPC for real
+//! clusters, the in-process Solana runtime for the embedded default and the tests), and the
+//! verifier program's instruction builders and account/event decoders on top of it.
+
+pub mod backend;
+pub mod endpoint;
+#[cfg(feature = "local")]
+pub mod local;
+pub mod program;
+pub mod resilience;
+pub mod rpc;
+pub mod submit;
+pub mod token;
+
+pub use backend::{Account, Chain, ChainError, ConfirmedTransaction};
+pub use endpoint::{BackendError, ChainBackend, ChainConfig};

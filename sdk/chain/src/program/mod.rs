@@ -1,0 +1,27 @@
+//! The zk402 verifier program from the client side: its addresses, an instruction builder for
+//! every instruction, batch staging under the transaction size limit, the event parser, and
+//! account decoders with fetchers over any [`Chain`](crate::Chain).
+//!
+//! Instructions are built from Anchor's generated `instruction::*` / `accounts::*` types, so
+//! they follow the program's own definitions rather than hand-packed bytes.
+
+pub mod accounts;
+pub mod addresses;
+pub mod batch;
+pub mod events;
+pub mod instructions;
+pub mod submission;
+
+pub use accounts::{decode_nullifier_record, decode_policy, fetch_nullifier_record, fetch_policy};
+pub use addresses::{buffer_address, issuer_address, nullifier_address, policy_address};
+pub use batch::{BatchError, MAX_TRANSACTION_SIZE, StagedBatch, stage_batch, transaction_size};
+pub use events::payment_events;
+pub use instructions::{
+    close_nullifier, close_policy, close_proof_buffer, create_policy, open_proof_buffer, update_policy, verify_batch,
+    verify_payment, write_proof_buffer,
+};
+pub use submission::{SubmissionError, issuer_bytes, submission_from_ark};
+pub use zk402_verifier::ID as PROGRAM_ID;
+pub use zk402_verifier::events::PaymentVerified;
+pub use zk402_verifier::instructions::{PolicyParams, PolicyUpdate, ProofSubmission};
+pub use zk402_verifier::state::{BatchEntry, NullifierRecord, Policy};

@@ -1,0 +1,174 @@
+//! The JSON-RPC client against the facade serving the in-process runtime over loopback HTTP:
+//! client ↔ HTTP ↔ facade ↔ LocalChain, and fallback from a dead endpoint to the facade.
+#![cfg(feature = "local")]
+
+mod support;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::system_instruction;
+use serde_json::{Value, json};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use url::Url;
+use zk402_chain::local::LocalChain;
+use zk402_chain::resilience::{BreakerConfig, RetryPolicy};
+use zk402_chain::rpc::wire::Commitment;
+use zk402_chain::rpc::{RpcEndpoint, server};
+use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
+use zk402_chain::{Chain, ChainBackend, ChainConfig, ChainError};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn facade() -> (LocalChain, Url) {
+    let local = LocalChain::start().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(server::serve(listener, Arc::new(local.clone())));
+    (local, url)
+}
+
+fn quick() -> ConfirmOptions {
+    ConfirmOptions { timeout: Duration::from_secs(10), poll_interval: Duration::from_millis(20) }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_round_trips_through_the_facade() {
+    let (local, url) = facade().await;
+    let client = RpcEndpoint::new(url, TIMEOUT).unwrap();
+    client.health().await.unwrap();
+
+    local.set_unix_time(1_763_700_000).await.unwrap();
+    assert_eq!(client.unix_time().await.unwrap(), 1_763_700_000);
+
+    let payer = local.payer();
+    let recipient = Keypair::new().pubkey();
+    let transfer = system_instruction::transfer(&payer.pubkey(), &recipient, 5_000_000);
+    let confirmed = submit_and_confirm(&client, &[transfer], &payer, &[], quick()).await.unwrap();
+    assert_eq!(confirmed.error, None);
+    assert!(confirmed.logs.iter().any(|line| line.contains("success")), "{:?}", confirmed.logs);
+    assert_eq!(Some(confirmed.clone()), local.transaction(&confirmed.signature).await.unwrap());
+    assert_eq!(confirmed.block_time, Some(1_763_700_000));
+
+    let account = client.account(&recipient).await.unwrap().unwrap();
+    assert_eq!(account, local.account(&recipient).await.unwrap().unwrap());
+    assert_eq!((account.lamports, account.owner), (5_000_000, anchor_lang::system_program::ID));
+    assert_eq!(client.account(&Pubkey::new_from_array([7; 32])).await.unwrap(), None);
+
+    let unknown = Keypair::new().sign_message(b"never sent");
+    assert_eq!(client.transaction(&unknown).await.unwrap(), None);
+    let statuses = client.signature_statuses(&[confirmed.signature, unknown]).await.unwrap();
+    let status = statuses[0].as_ref().unwrap();
+    assert_eq!((status.slot, &status.err), (confirmed.slot, &None));
+    assert_eq!(status.confirmation_status, Some(Commitment::Confirmed));
+    assert_eq!(statuses[1], None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_transaction_comes_back_rejected_with_logs() {
+    let (local, url) = facade().await;
+    let client = RpcEndpoint::new(url, TIMEOUT).unwrap();
+    let poor = Keypair::new();
+    local.airdrop(&poor.pubkey(), 10_000_000).await.unwrap();
+    let overdraft = system_instruction::transfer(&poor.pubkey(), &Keypair::new().pubkey(), 1_000_000_000);
+    let blockhash = client.latest_blockhash().await.unwrap();
+    let transaction = Transaction::new_signed_with_payer(&[overdraft], Some(&poor.pubkey()), &[&poor], blockhash);
+    match client.send_transaction(&transaction).await {
+        Err(ChainError::Rejected { error, logs }) => {
+            // The system program's ResultWithNegativeLamports.
+            assert_eq!(
+                error,
+                TransactionError::InstructionError(0, solana_instruction_error::InstructionError::Custom(1))
+            );
+            assert!(!logs.is_empty());
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    let recorded = client.transaction(&transaction.signatures[0]).await.unwrap().unwrap();
+    assert!(recorded.error.is_some(), "a failed transaction still executed and is on the ledger");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backend_falls_back_from_a_dead_endpoint_to_the_facade() {
+    let (local, url) = facade().await;
+    let config = ChainConfig {
+        rpc_urls: vec![support::refusing_url().await, url],
+        request_timeout: TIMEOUT,
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        },
+        breaker: BreakerConfig { failure_threshold: 2, cool_down: Duration::from_secs(60) },
+    };
+    let backend = ChainBackend::rpc(&config).unwrap();
+    let payer = local.payer();
+    let recipient = Keypair::new().pubkey();
+    let transfer = system_instruction::transfer(&payer.pubkey(), &recipient, 1_234_567);
+    submit_and_confirm(&backend, &[transfer], &payer, &[], quick()).await.unwrap();
+    assert_eq!(backend.account(&recipient).await.unwrap().unwrap().lamports, 1_234_567);
+    assert_eq!(backend.unix_time().await.unwrap(), local.unix_time().await.unwrap());
+
+    let stats = backend.rpc_stats().unwrap();
+    assert_eq!(stats.endpoints[0].retriable_errors, 2, "two attempts, then the breaker opened");
+    assert_eq!(stats.endpoints[0].breaker_opens, 1);
+    assert!(stats.endpoints[0].short_circuited >= 3);
+    assert_eq!(stats.endpoints[1].ok, stats.fallbacks);
+    assert_eq!(stats.unavailable, 0);
+}
+
+async fn post(url: &Url, body: &str) -> Value {
+    let response = reqwest::Client::new()
+        .post(url.clone())
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facade_answers_bad_requests_with_json_rpc_errors() {
+    let (_local, url) = facade().await;
+    let cases = [
+        ("{not json", json!(null), -32700),
+        (r#"[{"jsonrpc":"2.0","id":1,"method":"getHealth"}]"#, json!(null), -32600),
+        (r#"{"jsonrpc":"1.0","id":2,"method":"getHealth"}"#, json!(2), -32600),
+        (r#"{"jsonrpc":"2.0","id":3,"method":"getBalance","params":[]}"#, json!(3), -32601),
+        (
+            r#"{"jsonrpc":"2.0","id":4,"method":"getAccountInfo","params":["not-a-key",{"encoding":"base64"}]}"#,
+            json!(4),
+            -32602,
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":5,"method":"getAccountInfo","params":["SysvarC1ock11111111111111111111111111111111"]}"#,
+            json!(5),
+            -32602,
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":6,"method":"sendTransaction","params":["AAAA",{"encoding":"base64"}]}"#,
+            json!(6),
+            -32602,
+        ),
+        (r#"{"jsonrpc":"2.0","id":7,"method":"getTransaction","params":[]}"#, json!(7), -32602),
+        (r#"{"jsonrpc":"2.0","id":8,"params":[]}"#, json!(8), -32600),
+    ];
+    for (body, id, code) in cases {
+        let answer = post(&url, body).await;
+        assert_eq!(answer["jsonrpc"], "2.0", "{body}");
+        assert_eq!(answer["id"], id, "{body}");
+        assert_eq!(answer["error"]["code"], code, "{body}: {answer}");
+    }
+    let answer =
+        post(&url, r#"{"jsonrpc":"2.0","id":"a","method":"getTransaction","params":["1111111111111111111111111111111111111111111111111111111111111111",{"encoding":"base64"}]}"#)
+            .await;
+    assert_eq!(answer, json!({"jsonrpc": "2.0", "id": "a", "result": null}));
+    let answer = post(&url, r#"{"jsonrpc":"2.0","id":9,"method":"getHealth","params":null}"#).await;
+    assert_eq!(answer, json!({"jsonrpc": "2.0", "id": 9, "result": "ok"}));
+}

@@ -1,0 +1,188 @@
+//! The merchant server: a paid resource behind the x402 gate, the receipt issuer, `/metrics`
+//! and `/health`. The demo, `zk402 merchant serve` and the end-to-end tests run this same app.
+
+use crate::config::MerchantConfig;
+use crate::world::World;
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use solana_signer::Signer;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use zk402_chain::Chain;
+use zk402_chain::endpoint::ChainBackend;
+use zk402_chain::program::PROGRAM_ID;
+use zk402_merchant::challenge::{ChallengeStore, RedisStore, SqliteStore};
+use zk402_merchant::gate::{GateConfig, X402Gate};
+use zk402_merchant::issuer::{Issuer, IssuerConfig, Ledger, read_key};
+use zk402_merchant::metrics::{MerchantMetrics, render_rpc};
+use zk402_x402::Network;
+
+/// The paid route.
+pub const RESOURCE_PATH: &str = "/v1/resource";
+
+/// Builds the merchant's app. `extra_metrics` renders more Prometheus text for `/metrics`
+/// (the RPC fallback's counters when the chain is reached over JSON-RPC).
+pub fn merchant_router<C, S>(
+    gate: GateConfig,
+    chain: C,
+    store: S,
+    issuer: Issuer<C>,
+    extra_metrics: impl Fn() -> String + Clone + Send + Sync + 'static,
+) -> Router
+where
+    C: Chain + Clone + 'static,
+    S: ChallengeStore,
+{
+    let metrics = Arc::new(MerchantMetrics::new());
+    let gate = X402Gate::with_metrics(gate, chain, store, metrics.clone());
+    let paid = Router::new().route(RESOURCE_PATH, get(resource)).layer(gate);
+    let render = move || {
+        let (metrics, extra_metrics) = (metrics.clone(), extra_metrics.clone());
+        async move { ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], join_metrics(&metrics, &extra_metrics())) }
+    };
+    paid.merge(zk402_merchant::issuer::router(Arc::new(issuer)))
+        .route("/metrics", get(render))
+        .route("/health", get(|| async { "ok" }))
+}
+
+/// The merchant's metrics followed by `extra`, with one `# EOF` at the end.
+fn join_metrics(metrics: &MerchantMetrics, extra: &str) -> String {
+    let own = metrics.render();
+    let own = own.trim_end().strip_suffix("# EOF").unwrap_or(&own).to_owned();
+    let extra = extra.trim_end().strip_suffix("# EOF").unwrap_or(extra.trim_end());
+    format!("{own}{}{}# EOF\n", extra, if extra.is_empty() { "" } else { "\n" })
+}
+
+/// The paid content: a small JSON document.
+async fn resource() -> impl IntoResponse {
+    axum::Json(serde_json::json!({
+        "resource": RESOURCE_PATH,
+        "message": "paid content: this request was paid with a zero-knowledge proof verified on Solana",
+    }))
+}
+
+/// A merchant app running on loopback (demo, tests).
+pub struct RunningMerchant {
+    /// Its address.
+    pub address: SocketAddr,
+    /// The server task (aborted on drop).
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningMerchant {
+    /// `http://address`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The paid resource's URL.
+    pub fn resource_url(&self) -> String {
+        format!("{}{RESOURCE_PATH}", self.base_url())
+    }
+}
+
+impl Drop for RunningMerchant {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves `router` on `listener` in a background task.
+pub fn spawn(listener: TcpListener, router: Router) -> Result<RunningMerchant, String> {
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "merchant server stopped");
+        }
+    });
+    Ok(RunningMerchant { address, task })
+}
+
+/// The merchant of a demo [`World`] on an ephemeral loopback port: the gate (challenges of
+/// `challenge_ttl_secs`) and the issuer, with their SQLite files in `dir`.
+pub async fn spawn_for_world<C: Chain + Clone + 'static>(
+    world: &World,
+    network: &Network,
+    chain: C,
+    dir: &Path,
+    challenge_ttl_secs: u64,
+    extra_metrics: impl Fn() -> String + Clone + Send + Sync + 'static,
+) -> Result<RunningMerchant, String> {
+    static INSTANCES: AtomicUsize = AtomicUsize::new(0);
+    let instance = INSTANCES.fetch_add(1, Ordering::Relaxed);
+    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let gate = GateConfig {
+        policy: world.policy,
+        program_id: PROGRAM_ID,
+        network: network.clone(),
+        amount: world.terms.min_amount,
+        asset: world.mint.to_string(),
+        pay_to: world.merchant.pubkey().to_string(),
+        challenge_ttl_secs,
+        max_timeout_seconds: challenge_ttl_secs,
+        public_base_url: format!("http://{address}"),
+        description: Some("zk402 demo resource".into()),
+        mime_type: Some("application/json".into()),
+    };
+    let store = SqliteStore::open(&dir.join(format!("challenges-{instance}.sqlite"))).map_err(|e| e.to_string())?;
+    let ledger = Ledger::open(&dir.join(format!("issuer-{instance}.sqlite"))).map_err(|e| e.to_string())?;
+    let issuer_config = IssuerConfig { mint: world.mint, recipient: world.merchant.pubkey() };
+    let issuer = Issuer::new(chain.clone(), world.issuer.clone(), issuer_config, ledger);
+    spawn(listener, merchant_router(gate, chain, store, issuer, extra_metrics))
+}
+
+/// `zk402 merchant serve`: the app from a configuration, until Ctrl-C (in-flight requests
+/// finish first).
+pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig) -> Result<(), String> {
+    let network = Network::parse(&config.cluster.network).map_err(|e| format!("network: {e}"))?;
+    let address = |text: &str, what: &str| {
+        anchor_lang::prelude::Pubkey::from_str(text).map_err(|e| format!("{what} {text:?}: {e}"))
+    };
+    let gate = GateConfig {
+        policy: address(&config.policy, "policy")?,
+        program_id: PROGRAM_ID,
+        network,
+        amount: config.price,
+        asset: config.mint.clone(),
+        pay_to: config.recipient.clone(),
+        challenge_ttl_secs: config.challenge_ttl_secs,
+        max_timeout_seconds: config.challenge_ttl_secs,
+        public_base_url: config.public_url.clone(),
+        description: config.description.clone(),
+        mime_type: Some("application/json".into()),
+    };
+    let issuer_config =
+        IssuerConfig { mint: address(&config.mint, "mint")?, recipient: address(&config.recipient, "recipient")? };
+    let ledger = Ledger::open(&config.issuer_ledger).map_err(|e| e.to_string())?;
+    let issuer = Issuer::new(chain.clone(), read_key(&config.issuer_key_file)?, issuer_config, ledger);
+    let stats_chain = chain.clone();
+    let extra = move || stats_chain.rpc_stats().map(|stats| render_rpc(&stats)).unwrap_or_default();
+    let router = match config.challenge_store.split_once(':') {
+        Some(("sqlite", path)) => {
+            let store = SqliteStore::open(Path::new(path)).map_err(|e| e.to_string())?;
+            merchant_router(gate, chain, store, issuer, extra)
+        }
+        Some(("redis", _)) => {
+            let store =
+                RedisStore::new(&config.challenge_store, "zk402", Duration::from_secs(2)).map_err(|e| e.to_string())?;
+            merchant_router(gate, chain, store, issuer, extra)
+        }
+        _ => return Err(format!("challenge_store {:?}: expected sqlite:<path> or redis://…", config.challenge_store)),
+    };
+    let listener = TcpListener::bind(&config.bind).await.map_err(|e| format!("bind {}: {e}", config.bind))?;
+    println!("merchant serving {}{RESOURCE_PATH} on {}", config.public_url, config.bind);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}

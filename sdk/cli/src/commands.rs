@@ -1,0 +1,150 @@
+//! The commands for real clusters: everything comes from the configuration files.
+
+use crate::config::{MerchantConfig, PayerConfig, load, read_keypair};
+use anchor_lang::prelude::Pubkey;
+use solana_signer::Signer;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use zk402_chain::endpoint::ChainBackend;
+use zk402_chain::program::{create_policy as create_policy_ix, issuer_bytes, policy_address};
+use zk402_chain::resilience::RetryPolicy;
+use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
+use zk402_merchant::issuer::read_key;
+use zk402_payer::{AnyProver, HttpProver, LocalProver, Payer, Wallet};
+use zk402_verifier::instructions::PolicyParams;
+use zk402_x402::Network;
+
+/// A command's failure, printed as is.
+pub type CommandResult = Result<(), String>;
+
+/// What `merchant create-policy` registers besides the configuration's recipient and issuer.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyTerms {
+    /// The authority's identifier of the policy.
+    pub policy_id: u64,
+    /// Minimum payment, atomic units.
+    pub min_amount: u64,
+    /// Longest receipt age, seconds.
+    pub max_age: u64,
+    /// Clock window, seconds.
+    pub clock_window: u64,
+}
+
+fn address(text: &str, what: &str) -> Result<Pubkey, String> {
+    Pubkey::from_str(text).map_err(|e| format!("{what} {text:?}: {e}"))
+}
+
+fn network(text: &str) -> Result<Network, String> {
+    Network::parse(text).map_err(|e| format!("network {text:?}: {e}"))
+}
+
+fn chain(cluster: &crate::config::ClusterConfig) -> Result<ChainBackend, String> {
+    ChainBackend::rpc(&cluster.chain()?).map_err(|e| e.to_string())
+}
+
+/// `zk402 issuer-key --out FILE`.
+pub fn issuer_key(out: &Path) -> CommandResult {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| format!("randomness: {e}"))?;
+    let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(out)
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    file.write_all(hex.as_bytes()).map_err(|e| format!("{}: {e}", out.display()))?;
+    let key = read_key(out)?;
+    println!(
+        "issuer key written to {} (public key Ax={} Ay={})",
+        out.display(),
+        key.public_key().x,
+        key.public_key().y
+    );
+    Ok(())
+}
+
+/// `zk402 merchant create-policy`.
+pub async fn create_policy(config: &Path, authority: &Path, terms: PolicyTerms) -> CommandResult {
+    let config: MerchantConfig = load(config).map_err(|e| e.to_string())?;
+    let authority = read_keypair(authority).map_err(|e| e.to_string())?;
+    let issuer = read_key(&config.issuer_key_file)?;
+    let params = PolicyParams {
+        recipient: address(&config.recipient, "recipient")?,
+        min_amount: terms.min_amount,
+        max_age: terms.max_age,
+        clock_window: terms.clock_window,
+        issuer: issuer_bytes(&issuer.public_key()),
+    };
+    let chain = chain(&config.cluster)?;
+    let ix = create_policy_ix(&authority.pubkey(), terms.policy_id, params);
+    let tx = submit_and_confirm(&chain, &[ix], &authority, &[], ConfirmOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("policy {} created (transaction {})", policy_address(&authority.pubkey(), terms.policy_id), tx.signature);
+    Ok(())
+}
+
+/// `zk402 merchant serve`.
+pub async fn serve(config: &Path) -> CommandResult {
+    let config: MerchantConfig = load(config).map_err(|e| e.to_string())?;
+    let chain = Arc::new(chain(&config.cluster)?);
+    crate::app::serve_configured(chain, &config).await
+}
+
+/// The proof source a payer configuration names.
+fn prover(config: &PayerConfig) -> Result<AnyProver, String> {
+    match (&config.prover_url, &config.zkey, &config.wasm) {
+        (Some(url), _, _) => {
+            Ok(AnyProver::Http(HttpProver::new(url, None, RetryPolicy::default(), Duration::from_secs(30))?))
+        }
+        (None, Some(zkey), Some(wasm)) => {
+            let prover = zk402_prover::Prover::load(zkey, wasm).map_err(|e| e.to_string())?;
+            Ok(AnyProver::Local(LocalProver(Arc::new(prover))))
+        }
+        _ => Err("the payer configuration needs prover_url, or zkey and wasm".into()),
+    }
+}
+
+fn payer(config: &Path) -> Result<Payer<ChainBackend, AnyProver>, String> {
+    let config: PayerConfig = load(config).map_err(|e| e.to_string())?;
+    let keypair = read_keypair(&config.keypair_file).map_err(|e| e.to_string())?;
+    let wallet = Wallet::open(&config.wallet_file).map_err(|e| e.to_string())?;
+    Ok(Payer::new(chain(&config.cluster)?, prover(&config)?, keypair, wallet, network(&config.cluster.network)?))
+}
+
+/// `zk402 payer pay URL`: pays the merchant's price and stores the receipt.
+pub async fn pay(config: &Path, url: &str, issuer_url: Option<&str>) -> CommandResult {
+    let payer = payer(config)?;
+    let offer = payer.offer(url).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("{url} is free"))?;
+    let mint = address(&offer.accepted.asset, "asset")?;
+    let recipient = address(&offer.accepted.pay_to, "payTo")?;
+    let transfer = payer.pay(&mint, &recipient, offer.accepted.amount).await.map_err(|e| e.to_string())?;
+    println!("paid {} atomic units of {mint} to {recipient}: {transfer}", offer.accepted.amount);
+    let issuer_url = match issuer_url {
+        Some(u) => u.to_owned(),
+        None => origin(url)?,
+    };
+    let receipt =
+        payer.obtain_receipt(&issuer_url, &offer.policy.issuer, &transfer).await.map_err(|e| e.to_string())?;
+    println!("receipt stored: {} atomic units paid at {}", receipt.claim.amount, receipt.claim.paid_at);
+    Ok(())
+}
+
+/// `zk402 payer access URL`.
+pub async fn access(config: &Path, url: &str) -> CommandResult {
+    let payer = payer(config)?;
+    let access = payer.access(url).await.map_err(|e| e.to_string())?;
+    eprintln!("HTTP {} — verified on chain by {}", access.status, access.settlement.transaction);
+    std::io::stdout().write_all(&access.body).map_err(|e| e.to_string())
+}
+
+/// `scheme://host:port` of a URL.
+pub fn origin(url: &str) -> Result<String, String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+    Ok(parsed.origin().ascii_serialization())
+}

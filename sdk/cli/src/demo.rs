@@ -1,0 +1,111 @@
+//! `zk402 demo`: the whole flow on the embedded default — an in-process Solana runtime with the
+//! verifier program and SPL Token, a USDC-like mint, the committed (INSECURE, test-only)
+//! ceremony key — with real HTTP on loopback between payer, merchant and issuer. Each step is
+//! printed with its time; any failure (or an accepted replay) is an error.
+
+use crate::app::spawn_for_world;
+use crate::steps::{Steps, detail};
+use crate::world::{Terms, World};
+use solana_signer::Signer;
+use std::sync::Arc;
+use zk402_chain::local::LocalChain;
+use zk402_circuit::artifacts::ArtifactPaths;
+use zk402_payer::{LocalProver, Payer, Proven, Wallet};
+use zk402_x402::Network;
+
+/// The committed test-ceremony proving key, relative to the repository root.
+pub const TEST_ZKEY: &str = "ceremony/test-ceremony/payment_final.zkey";
+
+/// Runs the demo in a fresh temporary directory (wallet, challenge store, issuer ledger).
+pub async fn run() -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
+    println!("zk402 demo — embedded default: in-process Solana runtime, verifier program, USDC-like mint,");
+    println!("committed INSECURE test-ceremony key; payer, issuer and merchant talk HTTP on loopback.\n");
+    let mut steps = Steps::default();
+
+    let chain =
+        steps.run("start the in-process Solana runtime", async { Ok::<_, String>(LocalChain::start().await) }).await?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?;
+    chain.set_unix_time(now.as_secs() as i64).await.map_err(|e| e.to_string())?;
+    let network = Network::from_genesis_hash(&chain.genesis_hash().to_string()).map_err(|e| e.to_string())?;
+
+    let world = steps
+        .run(
+            "create policy: mint, merchant, issuer key, payer, policy account",
+            World::create(&chain, Terms::default()),
+        )
+        .await?;
+    detail(format!(
+        "policy {} (min {} atomic units, max age {} s)",
+        world.policy, world.terms.min_amount, world.terms.max_age
+    ));
+
+    let merchant = steps
+        .run(
+            "start the merchant: x402 gate + receipt issuer on loopback",
+            spawn_for_world(&world, &network, chain.clone(), dir.path(), 120, String::new),
+        )
+        .await?;
+    detail(merchant.resource_url());
+
+    let zkey = crate::repository_path(TEST_ZKEY)?;
+    let wasm = ArtifactPaths::committed().wasm;
+    let prover = steps
+        .run("load the prover (proving key, compiled circuit)", async move {
+            tokio::task::spawn_blocking(move || zk402_prover::Prover::load(&zkey, &wasm))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())
+        })
+        .await?;
+    let wallet = Wallet::open(&dir.path().join("wallet.json")).map_err(|e| e.to_string())?;
+    let payer = Payer::new(chain.clone(), LocalProver(Arc::new(prover)), world.payer.insecure_clone(), wallet, network);
+
+    let url = merchant.resource_url();
+    let offer = steps
+        .run("payer requests the resource: 402 Payment Required", async {
+            payer.offer(&url).await.map_err(|e| e.to_string())?.ok_or_else(|| "served without payment".to_string())
+        })
+        .await?;
+    detail(format!(
+        "challenge expires at {}, price {} of {}",
+        offer.accepted.extra.challenge.expires_at, offer.accepted.amount, offer.accepted.asset
+    ));
+
+    let transfer = steps
+        .run(
+            "payer transfers USDC to the merchant",
+            payer.pay(&world.mint, &world.merchant.pubkey(), offer.accepted.amount),
+        )
+        .await?;
+    detail(format!("transfer {transfer}"));
+    let receipt = steps
+        .run(
+            "issuer checks the transfer on chain and signs a receipt",
+            payer.obtain_receipt(&merchant.base_url(), &offer.policy.issuer, &transfer),
+        )
+        .await?;
+    detail(format!("receipt: {} atomic units paid at {}", receipt.claim.amount, receipt.claim.paid_at));
+
+    let proven = steps.run("prover proves the receipt meets the policy (Groth16, BN254)", payer.prove(&offer)).await?;
+    let replay = Proven { transfer: proven.transfer.clone(), submission: proven.submission.clone() };
+    let paid = steps
+        .run("verifier program checks the proof on chain, records the nullifier", payer.verify_on_chain(&offer, proven))
+        .await?;
+    detail(format!("verify_payment {}", paid.transaction));
+    let access =
+        steps.run("merchant confirms the record on chain and serves the resource", payer.redeem(&offer, &paid)).await?;
+    detail(format!("HTTP {} {}", access.status, String::from_utf8_lossy(&access.body)));
+
+    let why = steps.refused("replay: the same PAYMENT-SIGNATURE again", payer.redeem(&offer, &paid)).await?;
+    detail(why);
+    let why =
+        steps.refused("replay: the same proof submitted on chain again", payer.verify_on_chain(&offer, replay)).await?;
+    detail(why.lines().next().unwrap_or_default().to_owned());
+    let fresh = payer.offer(&url).await.map_err(|e| e.to_string())?.ok_or("no 402")?;
+    let why = steps.refused("replay: the spent receipt against a fresh challenge", payer.prove(&fresh)).await?;
+    detail(why);
+
+    println!("\nall steps passed in {:.1} s", steps.total().as_secs_f64());
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! `zk402`: private pay-per-request access to x402 APIs on Solana.
+//!
+//! The flow: a payer pays the merchant in an SPL token (USDC) and gets a receipt signed by the
+//! merchant's issuer; to use a paid API it proves in zero knowledge that it holds an unspent
+//! receipt meeting the merchant's policy, the verifier program checks the proof on chain and
+//! records its nullifier, and the merchant serves the request after reading that record.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "zk402", version, about, long_about = LONG_ABOUT)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const LONG_ABOUT: &str = "\
+Private pay-per-request access to x402 (HTTP 402) APIs on Solana.
+
+Flow: 1. the merchant registers a policy on chain (`merchant create-policy`) and serves its API
+behind the x402 gate (`merchant serve`), which answers 402 with the policy and a single-use
+challenge. 2. The payer pays in USDC and gets a receipt from the merchant's issuer (`payer
+pay`). 3. The payer requests the API (`payer access`): it proves in zero knowledge that an
+unspent receipt meets the policy, without revealing which payment; the verifier program checks
+the proof on chain and records the receipt's nullifier; the merchant confirms that record and
+serves the request.
+
+`zk402 demo` runs all of it on the embedded default: an in-process Solana runtime with the
+verifier program, a USDC-like mint and the committed (INSECURE, test-only) ceremony key.";
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the whole flow end to end on the embedded default and shows the replay refused.
+    Demo,
+    /// Merchant commands (configuration file: see README "Real clusters").
+    #[command(subcommand)]
+    Merchant(MerchantCommand),
+    /// Payer commands.
+    #[command(subcommand)]
+    Payer(PayerCommand),
+    /// Writes a new issuer key (32-byte seed from the OS RNG, hex) to a file (mode 0600).
+    IssuerKey {
+        /// Where to write it; refuses to overwrite.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum MerchantCommand {
+    /// Registers the merchant's policy on chain and prints its address.
+    CreatePolicy {
+        /// Merchant configuration file.
+        #[arg(long, env = "ZK402_MERCHANT_CONFIG")]
+        config: PathBuf,
+        /// The authority's Solana keypair file (pays the rent; the recipient is from the config).
+        #[arg(long)]
+        authority: PathBuf,
+        /// The authority's identifier of this policy.
+        #[arg(long)]
+        policy_id: u64,
+        /// Minimum payment, atomic units.
+        #[arg(long)]
+        min_amount: u64,
+        /// Longest receipt age, seconds.
+        #[arg(long, default_value_t = 3600)]
+        max_age: u64,
+        /// Largest difference between a proof's time and the cluster clock, seconds.
+        #[arg(long, default_value_t = 60)]
+        clock_window: u64,
+    },
+    /// Serves the gated resource, the receipt issuer and /metrics.
+    Serve {
+        /// Merchant configuration file.
+        #[arg(long, env = "ZK402_MERCHANT_CONFIG")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PayerCommand {
+    /// Pays the merchant of `url` its price and stores the issuer's receipt in the wallet.
+    Pay {
+        /// Payer configuration file.
+        #[arg(long, env = "ZK402_PAYER_CONFIG")]
+        config: PathBuf,
+        /// The paid resource.
+        url: String,
+        /// The merchant's issuer (default: the resource's origin).
+        #[arg(long)]
+        issuer_url: Option<String>,
+    },
+    /// Requests `url`, paying with a proof of an unspent receipt, and prints the response.
+    Access {
+        /// Payer configuration file.
+        #[arg(long, env = "ZK402_PAYER_CONFIG")]
+        config: PathBuf,
+        /// The paid resource.
+        url: String,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Demo => zk402_cli::demo::run().await,
+            Command::IssuerKey { out } => zk402_cli::commands::issuer_key(&out),
+            Command::Merchant(MerchantCommand::CreatePolicy {
+                config,
+                authority,
+                policy_id,
+                min_amount,
+                max_age,
+                clock_window,
+            }) => {
+                let terms = zk402_cli::commands::PolicyTerms { policy_id, min_amount, max_age, clock_window };
+                zk402_cli::commands::create_policy(&config, &authority, terms).await
+            }
+            Command::Merchant(MerchantCommand::Serve { config }) => zk402_cli::commands::serve(&config).await,
+            Command::Payer(PayerCommand::Pay { config, url, issuer_url }) => {
+                zk402_cli::commands::pay(&config, &url, issuer_url.as_deref()).await
+            }
+            Command::Payer(PayerCommand::Access { config, url }) => zk402_cli::commands::access(&config, &url).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! The payer's side of the flow: pay the merchant, obtain a receipt from its issuer, and access
+//! a paid resource — on a 402, prove an unspent receipt meets the merchant's policy, have the
+//! verifier program check the proof on chain, and retry with `PAYMENT-SIGNATURE`.
+
+use crate::encoding::{EncodingError, submission_from_json};
+use crate::prover_client::{ProofSource, ProveError};
+use crate::wallet::{Wallet, WalletError};
+use anchor_lang::prelude::Pubkey;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use std::str::FromStr;
+use tokio::sync::Mutex;
+use zk402_chain::program::{PROGRAM_ID, fetch_nullifier_record, fetch_policy, verify_payment};
+use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
+use zk402_chain::token::{TOKEN_PROGRAM_ID, associated_token_address, decode_mint, spl_token};
+use zk402_chain::{Chain, ChainError};
+use zk402_circuit::field::{fr_from_be_bytes, fr_to_be_bytes};
+use zk402_circuit::{Challenge, IssueRequest, PaymentInputs, Policy, PublicKey, Receipt, Secret};
+use zk402_verifier::instructions::ProofSubmission;
+use zk402_x402::{
+    HeaderError, Network, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentPayload, PaymentRequired,
+    PaymentRequirements, SettlementResponse, X402_VERSION, ZkPayload, decode_header, encode_header,
+};
+
+/// Why a payer step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PayerError {
+    /// An HTTP exchange failed before an answer.
+    #[error("HTTP: {0}")]
+    Http(String),
+    /// The merchant's x402 headers are malformed.
+    #[error("x402 header: {0}")]
+    Header(#[from] HeaderError),
+    /// The merchant's offer cannot be accepted as is (wrong network, program, policy, hash…).
+    #[error("merchant offer refused: {0}")]
+    Offer(String),
+    /// No unspent receipt in the wallet meets the policy.
+    #[error("no unspent receipt meets the policy: pay the merchant first")]
+    NoReceipt,
+    /// The issuer refused or failed.
+    #[error("issuer answered {status}: {message}")]
+    Issuer {
+        /// HTTP status.
+        status: u16,
+        /// Its error body.
+        message: String,
+    },
+    /// The issuer's receipt does not check out.
+    #[error("invalid receipt from the issuer: {0}")]
+    BadReceipt(String),
+    /// The prover failed.
+    #[error(transparent)]
+    Prove(#[from] ProveError),
+    /// The proof could not be encoded for the program.
+    #[error(transparent)]
+    Encoding(#[from] EncodingError),
+    /// The chain failed or refused a transaction.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// The wallet could not be read or written.
+    #[error(transparent)]
+    Wallet(#[from] WalletError),
+    /// The merchant did not serve the resource after the proof verified on chain.
+    #[error("merchant refused the paid request ({status}): {reason}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The merchant's reason.
+        reason: String,
+    },
+}
+
+/// A merchant's 402 answer for a resource, checked against the chain.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    /// The resource URL requested.
+    pub url: String,
+    /// The merchant's payment requirements (our scheme's entry).
+    pub required: PaymentRequired,
+    /// The entry chosen.
+    pub accepted: PaymentRequirements,
+    /// The policy account.
+    pub policy_address: Pubkey,
+    /// The policy as the program stores it, in circuit terms.
+    pub policy: Policy,
+}
+
+/// A proof for an offer, not yet on chain.
+#[derive(Debug, Clone)]
+pub struct Proven {
+    /// The payment whose receipt it spends.
+    pub transfer: String,
+    /// The proof and public inputs as `verify_payment` takes them.
+    pub submission: ProofSubmission,
+}
+
+/// A proof verified on chain for an offer.
+#[derive(Debug, Clone)]
+pub struct PaidProof {
+    /// The verifying transaction's signature.
+    pub transaction: String,
+    /// What was submitted.
+    pub submission: ProofSubmission,
+}
+
+/// The resource as served after payment.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// HTTP status (200).
+    pub status: u16,
+    /// The response body.
+    pub body: Vec<u8>,
+    /// The merchant's `PAYMENT-RESPONSE`.
+    pub settlement: SettlementResponse,
+}
+
+/// A payer: its fee-paying and token-owning key, its receipt wallet, a prover and the chain.
+pub struct Payer<C, P> {
+    chain: C,
+    prover: P,
+    keypair: Keypair,
+    wallet: Mutex<Wallet>,
+    network: Network,
+    http: reqwest::Client,
+    confirm: ConfirmOptions,
+}
+
+impl<C: Chain, P: ProofSource> Payer<C, P> {
+    /// A payer on `network` (the only network it accepts offers for).
+    pub fn new(chain: C, prover: P, keypair: Keypair, wallet: Wallet, network: Network) -> Payer<C, P> {
+        Payer {
+            chain,
+            prover,
+            keypair,
+            wallet: Mutex::new(wallet),
+            network,
+            http: reqwest::Client::new(),
+            confirm: ConfirmOptions::default(),
+        }
+    }
+
+    /// The payer's address (fee payer and token owner).
+    pub fn address(&self) -> Pubkey {
+        self.keypair.pubkey()
+    }
+
+    /// The chain backend.
+    pub fn chain(&self) -> &C {
+        &self.chain
+    }
+
+    /// Transfers `amount` atomic units of `mint` from the payer's associated token account to
+    /// `recipient`'s (`TransferChecked`: the mint and its decimals are part of what is signed)
+    /// and returns the confirmed transaction's signature.
+    pub async fn pay(&self, mint: &Pubkey, recipient: &Pubkey, amount: u64) -> Result<String, PayerError> {
+        let account =
+            self.chain.account(mint).await?.ok_or_else(|| PayerError::Offer(format!("mint {mint} not found")))?;
+        let decimals = decode_mint(mint, &account)?.decimals;
+        let owner = self.address();
+        let ix = spl_token::instruction::transfer_checked(
+            &TOKEN_PROGRAM_ID,
+            &associated_token_address(&owner, mint),
+            mint,
+            &associated_token_address(recipient, mint),
+            &owner,
+            &[],
+            amount,
+            decimals,
+        )
+        .map_err(|e| PayerError::Offer(format!("transfer: {e}")))?;
+        let tx = submit_and_confirm(&self.chain, &[ix], &self.keypair, &[], self.confirm).await?;
+        Ok(tx.signature.to_string())
+    }
+
+    /// Asks the issuer at `issuer_url` for the receipt of payment `transfer`, checks it was
+    /// signed by `issuer` over our fresh secret's commitment, and stores it in the wallet.
+    pub async fn obtain_receipt(
+        &self,
+        issuer_url: &str,
+        issuer: &PublicKey,
+        transfer: &str,
+    ) -> Result<Receipt, PayerError> {
+        let secret = Secret::random().map_err(|e| PayerError::Http(format!("randomness: {e}")))?;
+        let request = IssueRequest { transaction: transfer.into(), commitment: secret.commitment() };
+        self.wallet.lock().await.add_payment(transfer, secret)?;
+        let url = format!("{}/v1/receipts", issuer_url.trim_end_matches('/'));
+        let response =
+            self.http.post(&url).json(&request).send().await.map_err(|e| PayerError::Http(format!("{url}: {e}")))?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| PayerError::Http(format!("{url}: {e}")))?;
+        if !status.is_success() {
+            return Err(PayerError::Issuer { status: status.as_u16(), message: String::from_utf8_lossy(&body).into() });
+        }
+        let receipt: Receipt = serde_json::from_slice(&body).map_err(|e| PayerError::BadReceipt(e.to_string()))?;
+        if receipt.claim.commitment != request.commitment {
+            return Err(PayerError::BadReceipt("it signs another commitment".into()));
+        }
+        receipt.verify(issuer).map_err(|e| PayerError::BadReceipt(e.to_string()))?;
+        self.wallet.lock().await.set_receipt(transfer, *issuer, receipt)?;
+        Ok(receipt)
+    }
+
+    /// Requests `url` without payment. `Ok(None)` when the merchant serves it for free;
+    /// otherwise its `zk-groth16` offer, checked: our network and program, and the policy
+    /// account read from the chain (pay-to, amount and request hash consistent with it).
+    pub async fn offer(&self, url: &str) -> Result<Option<Offer>, PayerError> {
+        let response = self.http.get(url).send().await.map_err(|e| PayerError::Http(format!("{url}: {e}")))?;
+        if response.status() != reqwest::StatusCode::PAYMENT_REQUIRED {
+            return Ok(None);
+        }
+        let header = response
+            .headers()
+            .get(PAYMENT_REQUIRED)
+            .ok_or_else(|| PayerError::Offer("402 without a PAYMENT-REQUIRED header".into()))?;
+        let required: PaymentRequired = decode_header(header.to_str().map_err(|_| HeaderError::InvalidBase64)?)?;
+        let accepted = required
+            .accepts
+            .iter()
+            .find(|a| a.network == self.network)
+            .cloned()
+            .ok_or_else(|| PayerError::Offer(format!("no zk-groth16 offer on {}", self.network)))?;
+        if accepted.extra.verifier_program != PROGRAM_ID.to_string() {
+            return Err(PayerError::Offer(format!("unknown verifier program {}", accepted.extra.verifier_program)));
+        }
+        let policy_address = parse_address(&accepted.extra.policy, "policy")?;
+        let stored = fetch_policy(&self.chain, &policy_address)
+            .await?
+            .ok_or_else(|| PayerError::Offer(format!("policy account {policy_address} does not exist")))?;
+        let policy = Policy {
+            min_amount: stored.min_amount,
+            recipient: stored.recipient.to_bytes(),
+            max_age: stored.max_age,
+            issuer: issuer_key(&stored.issuer)?,
+        };
+        if accepted.pay_to != stored.recipient.to_string() || accepted.amount < stored.min_amount {
+            return Err(PayerError::Offer("payTo or amount disagree with the on-chain policy".into()));
+        }
+        let challenge = Challenge {
+            policy: policy_address.to_bytes(),
+            nonce: accepted.extra.challenge.nonce,
+            expires_at: accepted.extra.challenge.expires_at,
+            resource: required.resource.url.clone(),
+        };
+        if fr_to_be_bytes(&challenge.request_hash()) != accepted.extra.challenge.request_hash {
+            return Err(PayerError::Offer("the challenge's request hash does not match its fields".into()));
+        }
+        Ok(Some(Offer { url: url.into(), required, accepted, policy_address, policy }))
+    }
+
+    /// Proves that an unspent wallet receipt meets the offer's policy, bound to its challenge.
+    pub async fn prove(&self, offer: &Offer) -> Result<Proven, PayerError> {
+        let now = u64::try_from(self.chain.unix_time().await?).map_err(|_| PayerError::Offer("clock".into()))?;
+        if now > offer.accepted.extra.challenge.expires_at {
+            return Err(PayerError::Offer("the challenge has expired".into()));
+        }
+        let request_hash = fr_from_be_bytes(&offer.accepted.extra.challenge.request_hash)
+            .map_err(|e| PayerError::Offer(format!("request hash: {e}")))?;
+        let (transfer, inputs) = loop {
+            let entry = self.wallet.lock().await.select(&offer.policy, now).cloned().ok_or(PayerError::NoReceipt)?;
+            let nullifier = fr_to_be_bytes(&entry.secret.nullifier());
+            if fetch_nullifier_record(&self.chain, &nullifier).await?.is_some() {
+                // Spent by an earlier run that stopped before writing the wallet.
+                self.wallet.lock().await.mark_spent(&entry.transfer, "recorded on chain")?;
+                continue;
+            }
+            let receipt = entry.receipt.ok_or(PayerError::NoReceipt)?;
+            break (entry.transfer, PaymentInputs::new(&offer.policy, &receipt, &entry.secret, now, request_hash));
+        };
+        let proof = self.prover.prove(&inputs).await?;
+        Ok(Proven { transfer, submission: submission_from_json(&proof)? })
+    }
+
+    /// Has the verifier program check a proof on chain (recording its nullifier) and marks the
+    /// receipt spent.
+    pub async fn verify_on_chain(&self, offer: &Offer, proven: Proven) -> Result<PaidProof, PayerError> {
+        let ix = verify_payment(&self.address(), &offer.policy_address, &proven.submission);
+        let tx = submit_and_confirm(&self.chain, &[ix], &self.keypair, &[], self.confirm).await?;
+        let transaction = tx.signature.to_string();
+        self.wallet.lock().await.mark_spent(&proven.transfer, &transaction)?;
+        Ok(PaidProof { transaction, submission: proven.submission })
+    }
+
+    /// Retries the request with the proof's `PAYMENT-SIGNATURE` and returns the resource.
+    pub async fn redeem(&self, offer: &Offer, paid: &PaidProof) -> Result<Access, PayerError> {
+        let payload = PaymentPayload {
+            x402_version: X402_VERSION,
+            resource: Some(offer.required.resource.clone()),
+            accepted: offer.accepted.clone(),
+            payload: ZkPayload {
+                nullifier: paid.submission.nullifier,
+                request_hash: paid.submission.request_hash,
+                transaction: paid.transaction.clone(),
+            },
+            extensions: None,
+        };
+        let url = &offer.url;
+        let response = self
+            .http
+            .get(url)
+            .header(PAYMENT_SIGNATURE, encode_header(&payload))
+            .send()
+            .await
+            .map_err(|e| PayerError::Http(format!("{url}: {e}")))?;
+        let status = response.status().as_u16();
+        let settlement = response.headers().get(PAYMENT_RESPONSE).and_then(|v| v.to_str().ok()).map(decode_header);
+        let body = response.bytes().await.map_err(|e| PayerError::Http(format!("{url}: {e}")))?.to_vec();
+        match settlement {
+            Some(Ok(settlement)) if status == 200 && settlement.success => Ok(Access { status, body, settlement }),
+            Some(Ok(SettlementResponse { error_reason: Some(reason), .. })) => {
+                Err(PayerError::Refused { status, reason })
+            }
+            Some(Err(e)) => Err(e.into()),
+            _ => {
+                let text = String::from_utf8_lossy(&body);
+                Err(PayerError::Refused { status, reason: text.chars().take(300).collect() })
+            }
+        }
+    }
+
+    /// The whole flow for one paid request: offer → prove and verify on chain → redeem.
+    pub async fn access(&self, url: &str) -> Result<Access, PayerError> {
+        let Some(offer) = self.offer(url).await? else {
+            return Err(PayerError::Offer(format!("{url} did not ask for payment")));
+        };
+        let proven = self.prove(&offer).await?;
+        let paid = self.verify_on_chain(&offer, proven).await?;
+        self.redeem(&offer, &paid).await
+    }
+}
+
+fn parse_address(text: &str, what: &str) -> Result<Pubkey, PayerError> {
+    Pubkey::from_str(text).map_err(|e| PayerError::Offer(format!("{what} {text:?}: {e}")))
+}
+
+/// The issuer key a policy account stores (Ax ‖ Ay, big-endian) as a circuit key.
+fn issuer_key(bytes: &[u8; 64]) -> Result<PublicKey, PayerError> {
+    let coordinate = |half: &[u8]| {
+        let half: [u8; 32] = half.try_into().map_err(|_| PayerError::Offer("issuer key".into()))?;
+        fr_from_be_bytes(&half).map_err(|e| PayerError::Offer(format!("issuer key: {e}")))
+    };
+    Ok(PublicKey { x: coordinate(&bytes[..32])?, y: coordinate(&bytes[32..])? })
+}

@@ -1,0 +1,192 @@
+//! Harness of the end-to-end tests: a fresh in-process cluster with the demo world (mint,
+//! merchant, issuer, payer, policy), the cluster served over real JSON-RPC on loopback, the
+//! prover service and the merchant app (x402 gate + issuer) on loopback, and a payer that reaches
+//! all of them over HTTP — the same code the CLI runs against a real cluster.
+
+use solana_keypair::Keypair;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use url::Url;
+use zk402_chain::endpoint::{ChainBackend, ChainConfig};
+use zk402_chain::local::LocalChain;
+use zk402_chain::resilience::RetryPolicy;
+use zk402_cli::app::{RunningMerchant, spawn_for_world};
+use zk402_cli::world::{Terms, World};
+use zk402_merchant::metrics::render_rpc;
+use zk402_payer::{HttpProver, Payer, Wallet};
+use zk402_prover::service::config::ServiceConfig;
+use zk402_x402::Network;
+
+/// A server task that stops when dropped.
+pub struct Task(JoinHandle<()>);
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Binds an ephemeral loopback port.
+pub async fn listener() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let address = listener.local_addr().expect("local address");
+    (listener, address)
+}
+
+/// A loopback address nothing listens on (bound, then released).
+pub async fn dead_address() -> SocketAddr {
+    let (listener, address) = listener().await;
+    drop(listener);
+    address
+}
+
+/// The cluster served over JSON-RPC on loopback.
+pub async fn serve_rpc(chain: &LocalChain) -> (Url, Task) {
+    let (listener, address) = listener().await;
+    let chain = Arc::new(chain.clone());
+    let task = tokio::spawn(async move {
+        let _ = zk402_chain::rpc::server::serve(listener, chain).await;
+    });
+    (Url::parse(&format!("http://{address}")).expect("url"), Task(task))
+}
+
+/// The prover service on loopback with the committed test-ceremony key; returns once it is
+/// ready.
+pub async fn serve_prover() -> (String, Task) {
+    let (listener, address) = listener().await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let config = ServiceConfig {
+        bind: address,
+        zkey: root.join("ceremony/test-ceremony/payment_final.zkey"),
+        wasm: zk402_circuit::artifacts::ArtifactPaths::committed().wasm,
+        workers: 1,
+        queue_depth: 8,
+        body_limit: 8192,
+        rate: 100.0,
+        burst: 100,
+        max_clients: 100,
+        api_key_header: None,
+        cache_capacity: 16,
+        cache_ttl: 60,
+        retry_after: 1,
+    };
+    let task = tokio::spawn(async move {
+        let _ = zk402_prover::service::run(listener, config, std::future::pending()).await;
+    });
+    let url = format!("http://{address}");
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if client.get(format!("{url}/health")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return (url, Task(task));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("prover service not ready after 60 s");
+}
+
+/// A JSON-RPC chain backend over `urls` (in fallback order) with quick retries.
+pub fn rpc_backend(urls: &[Url]) -> Arc<ChainBackend> {
+    let mut config = ChainConfig::new(urls.to_vec());
+    config.request_timeout = Duration::from_secs(10);
+    config.retry =
+        RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(20), max_delay: Duration::from_millis(100) };
+    Arc::new(ChainBackend::rpc(&config).expect("rpc backend"))
+}
+
+/// Options of one merchant.
+pub struct MerchantOptions {
+    /// Lifetime of its challenges, seconds.
+    pub challenge_ttl_secs: u64,
+}
+
+impl Default for MerchantOptions {
+    fn default() -> MerchantOptions {
+        MerchantOptions { challenge_ttl_secs: 120 }
+    }
+}
+
+/// The merchant app of `world` on loopback, reaching the chain through `chain`; its metrics
+/// include the RPC fallback's counters.
+pub async fn serve_merchant(
+    world: &World,
+    network: &Network,
+    chain: Arc<ChainBackend>,
+    dir: &std::path::Path,
+    options: MerchantOptions,
+) -> RunningMerchant {
+    let stats = chain.clone();
+    let extra = move || stats.rpc_stats().map(|stats| render_rpc(&stats)).unwrap_or_default();
+    spawn_for_world(world, network, chain, dir, options.challenge_ttl_secs, extra).await.expect("merchant server")
+}
+
+/// Everything one scenario needs.
+pub struct Scene {
+    /// The cluster.
+    pub chain: LocalChain,
+    /// Its CAIP-2 id.
+    pub network: Network,
+    /// Mint, merchant, issuer, payer, policy.
+    pub world: World,
+    /// The cluster's JSON-RPC facade.
+    pub rpc_url: Url,
+    /// The prover service's base URL.
+    pub prover_url: String,
+    /// The merchant app.
+    pub merchant: RunningMerchant,
+    /// Files of this scene (wallets, stores).
+    pub dir: TempDir,
+    _servers: Vec<Task>,
+}
+
+/// The payer type of the scenes: JSON-RPC chain access and the prover service over HTTP.
+pub type HttpPayer = Payer<Arc<ChainBackend>, HttpProver>;
+
+impl Scene {
+    /// A fresh cluster and world, every server on loopback; the merchant reaches the chain
+    /// through `merchant_rpc` (default: the facade alone).
+    pub async fn start(terms: Terms) -> Scene {
+        let chain = LocalChain::start().await;
+        chain.set_unix_time(zk402_merchant::challenge::unix_now() as i64).await.expect("clock");
+        let network = Network::from_genesis_hash(&chain.genesis_hash().to_string()).expect("network id");
+        let world = World::create(&chain, terms).await.expect("world");
+        let (rpc_url, rpc_task) = serve_rpc(&chain).await;
+        let (prover_url, prover_task) = serve_prover().await;
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let merchant = serve_merchant(
+            &world,
+            &network,
+            rpc_backend(std::slice::from_ref(&rpc_url)),
+            dir.path(),
+            MerchantOptions::default(),
+        )
+        .await;
+        Scene { chain, network, world, rpc_url, prover_url, merchant, dir, _servers: vec![rpc_task, prover_task] }
+    }
+
+    /// A payer with `keypair` and its own wallet file `name`, reaching the chain over `rpc`
+    /// and the prover at `prover_url`.
+    pub fn payer_with(&self, keypair: Keypair, name: &str, rpc: &[Url], prover_url: &str) -> HttpPayer {
+        let wallet = Wallet::open(&self.dir.path().join(format!("{name}.json"))).expect("wallet");
+        let retry = RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+        };
+        let prover = HttpProver::new(prover_url, None, retry, Duration::from_secs(60)).expect("prover client");
+        Payer::new(rpc_backend(rpc), prover, keypair, wallet, self.network.clone())
+    }
+
+    /// The world's payer, over the facade and the prover service.
+    pub fn payer(&self) -> HttpPayer {
+        self.payer_with(
+            self.world.payer.insecure_clone(),
+            "wallet",
+            std::slice::from_ref(&self.rpc_url),
+            &self.prover_url,
+        )
+    }
+}
