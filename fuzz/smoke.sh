@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # Builds every cargo-fuzz target and runs each for a bounded time (FUZZ_SECONDS, default 20)
 # from its committed seeds (seeds/<target>/, read only: new inputs go to a scratch corpus).
-# Fails if any target finds a crash; the reproducer is left in fuzz/artifacts/<target>/.
+# FUZZ_TARGETS (space-separated) limits the run to those targets; default: every target of
+# `cargo fuzz list`. Fails if any target finds a crash; the reproducer is left in
+# fuzz/artifacts/<target>/.
 # Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz --locked`).
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-20}
 export CARGO_INCREMENTAL=0
 
-cargo +nightly fuzz build
+targets=${FUZZ_TARGETS:-$(cargo +nightly fuzz list)}
+if [ -n "${FUZZ_TARGETS:-}" ]; then
+  for target in $targets; do cargo +nightly fuzz build "$target"; done
+else
+  cargo +nightly fuzz build
+fi
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 failed=()
-for target in $(cargo +nightly fuzz list); do
+for target in $targets; do
   [ -d "seeds/$target" ] || { echo "no seeds/$target: every target needs seeds" >&2; exit 1; }
   mkdir -p "$scratch/$target"
   log="$scratch/$target.log"

@@ -1,16 +1,24 @@
-//! One HTTP/1.1 GET over a fresh loopback connection, for scraping `/metrics` without an HTTP
-//! client dependency. The services answer with a `Content-Length` body and close.
+//! One HTTP/1.1 GET over a fresh loopback connection, for scraping `/metrics` (and sending a
+//! hand-made header) without an HTTP client dependency. The services answer with a
+//! `Content-Length` body and close.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Status code and body of `GET path`, failing after `timeout`.
-pub async fn get(addr: SocketAddr, path: &str, timeout: Duration) -> std::io::Result<(u16, String)> {
+/// Status code and body of `GET path` with extra `headers` (name, value), failing after
+/// `timeout`.
+pub async fn get(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+) -> std::io::Result<(u16, String)> {
     let exchange = async {
         let mut stream = TcpStream::connect(addr).await?;
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        let extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n");
         stream.write_all(request.as_bytes()).await?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await?;

@@ -28,6 +28,9 @@ struct Cli {
     /// Seconds of each load phase.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// The `redis-server` binary (the merchant's store-outage suite).
+    #[arg(long, env = "ZK402_REDIS_SERVER", default_value = "redis-server")]
+    redis_server: PathBuf,
     /// Where to write the report.
     #[arg(long)]
     out: PathBuf,
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
             queue_depth: cli.queue_depth,
         },
         seconds: cli.seconds,
+        redis_server: cli.redis_server,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,

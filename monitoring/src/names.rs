@@ -64,6 +64,12 @@ pub fn exported(exposition: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The value of one series in an exposition, named exactly as exported (`name` or
+/// `name{label="value",...}`), if present.
+pub fn sample(exposition: &str, series: &str) -> Option<f64> {
+    exposition.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
 /// The metric families declared by `# TYPE` lines.
 pub fn families(exposition: &str) -> BTreeSet<String> {
     exposition
@@ -91,6 +97,9 @@ mod tests {
         let names: Vec<_> = exported(text).into_iter().collect();
         assert_eq!(names, ["zk402_a_bucket", "zk402_a_sum", "zk402_b"]);
         assert_eq!(families(text).into_iter().collect::<Vec<_>>(), ["zk402_a"]);
+        assert_eq!(sample(text, "zk402_a_bucket{le=\"1\"}"), Some(0.0));
+        assert_eq!(sample(text, "zk402_b"), Some(3.0));
+        assert_eq!(sample(text, "zk402_a"), None);
     }
 
     #[test]

@@ -1,14 +1,22 @@
-//! Every metric the alert rules and the dashboard name is exported by the running services:
-//! the real prover service is started on loopback with the committed test key, answers one
-//! proof, and its `/metrics` is scraped and compared.
+//! Every metric the alert rules and the dashboard name is exported by the running services, and
+//! every family they export has a dashboard panel. One end-to-end scene runs on loopback: the
+//! in-process cluster behind its JSON-RPC facade, the prover service with the committed test
+//! key, and the real merchant app reaching the chain through `[dead endpoint, facade]` (so the
+//! RPC fallback's families carry samples). One paid request and one malformed header go
+//! through the merchant; then both `/metrics` are scraped and compared.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
-use zk402_circuit::artifacts::ArtifactPaths;
-use zk402_monitoring::names::{EXPORTER_PREFIXES, dashboard_referenced, exported, families, referenced};
-use zk402_prover::service::config::ServiceConfig;
+use url::Url;
+use zk402_cli::app::RESOURCE_PATH;
+use zk402_cli::world::Terms;
+use zk402_e2e::{MerchantOptions, Scene, dead_address, pay_and_prove, rpc_backend, serve_merchant};
+use zk402_monitoring::http;
+use zk402_monitoring::names::{EXPORTER_PREFIXES, dashboard_referenced, exported, families, referenced, sample};
+
+const SCRAPE_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn monitoring_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -23,58 +31,44 @@ fn dashboard_names() -> BTreeSet<String> {
     dashboard_referenced(&serde_json::from_str(&text).expect("dashboard JSON"))
 }
 
-fn test_zkey() -> PathBuf {
-    monitoring_dir().join("../ceremony/test-ceremony/payment_final.zkey")
-}
-
 /// A metrics exposition scraped from a running service, with the metric prefixes it owns.
 struct Scraped {
     prefixes: &'static [&'static str],
     exposition: String,
 }
 
-/// Starts the prover service on loopback, sends it one valid proof request, and scrapes it.
-async fn scrape_prover() -> Scraped {
-    let config = ServiceConfig {
-        bind: "127.0.0.1:0".parse().expect("address"),
-        zkey: test_zkey(),
-        wasm: ArtifactPaths::committed().wasm,
-        workers: 1,
-        queue_depth: 2,
-        body_limit: 8192,
-        rate: 100.0,
-        burst: 100,
-        max_clients: 16,
-        api_key_header: None,
-        cache_capacity: 16,
-        cache_ttl: 60,
-        retry_after: 1,
-    };
-    let listener = tokio::net::TcpListener::bind(config.bind).await.expect("loopback listener");
-    let addr: SocketAddr = listener.local_addr().expect("local address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(zk402_prover::service::run(listener, config, async {
-        let _ = stopped.await;
-    }));
-    zk402_prover::load::wait_ready(addr).await.expect("prover ready");
-    let inputs = zk402_prover::sample::payment(zk402_prover::sample::unix_now(), 600, zk402_circuit::Fr::from(1u64))
-        .expect("inputs");
-    let body = serde_json::to_string(&inputs).expect("inputs JSON");
-    assert_eq!(zk402_prover::load::post_proof(addr, &body).await.expect("proof request"), 200);
-    let (status, exposition) =
-        zk402_monitoring::http::get(addr, "/metrics", Duration::from_secs(10)).await.expect("scrape");
+async fn scrape(addr: SocketAddr) -> String {
+    let (status, exposition) = http::get(addr, "/metrics", &[], SCRAPE_TIMEOUT).await.expect("scrape");
     assert_eq!(status, 200);
-    assert!(exposition.contains("zk402_prover_requests_total{outcome=\"proved\"} 1"), "{exposition}");
-    let _ = stop.send(());
-    server.await.expect("server task").expect("server stops cleanly");
-    Scraped { prefixes: &["zk402_prover_"], exposition }
+    exposition
 }
 
-/// Every service whose metrics this test scrapes. The merchant gate (`zk402_merchant_*`, and
-/// the RPC client's `zk402_rpc_*` in the same process) joins this list once it can be started
-/// in-process the way [`scrape_prover`] starts the prover.
+/// Starts the scene, pays once through a merchant whose first RPC endpoint is dead, sends one
+/// malformed `PAYMENT-SIGNATURE`, and scrapes the prover and the merchant.
 async fn scrape_services() -> Vec<Scraped> {
-    vec![scrape_prover().await]
+    let scene = Scene::start(Terms::default()).await;
+    let dead = Url::parse(&format!("http://{}", dead_address().await)).expect("url");
+    let chain = rpc_backend(&[dead, scene.rpc_url.clone()]);
+    let merchant =
+        serve_merchant(&scene.world, &scene.network, chain, scene.dir.path(), MerchantOptions::default()).await;
+    let payer = scene.payer();
+    let (offer, paid) = pay_and_prove(&payer, &merchant.resource_url(), &merchant.base_url()).await;
+    assert_eq!(payer.redeem(&offer, &paid).await.expect("paid access").status, 200);
+    let malformed = [(zk402_x402::PAYMENT_SIGNATURE, "not base64!")];
+    let (status, _) = http::get(merchant.address, RESOURCE_PATH, &malformed, SCRAPE_TIMEOUT).await.expect("request");
+    assert_eq!(status, 400);
+
+    let prover = scene.prover_url.trim_start_matches("http://").parse().expect("prover address");
+    let prover = scrape(prover).await;
+    assert!(prover.contains("zk402_prover_requests_total{outcome=\"proved\"} 1"), "{prover}");
+    let merchant = scrape(merchant.address).await;
+    assert_eq!(sample(&merchant, "zk402_merchant_payments_accepted_total"), Some(1.0), "{merchant}");
+    assert_eq!(sample(&merchant, "zk402_merchant_confirmation_seconds_count"), Some(1.0), "{merchant}");
+    assert!(sample(&merchant, "zk402_rpc_fallbacks_total").is_some_and(|n| n >= 1.0), "{merchant}");
+    vec![
+        Scraped { prefixes: &["zk402_prover_"], exposition: prover },
+        Scraped { prefixes: &["zk402_merchant_", "zk402_rpc_"], exposition: merchant },
+    ]
 }
 
 #[test]
@@ -114,6 +108,7 @@ async fn every_metric_in_rules_and_dashboard_is_exported() {
         .union(&dashboard)
         .filter(|name| !scraped.iter().any(|s| s.prefixes.iter().any(|p| name.starts_with(p))))
         .collect();
-    eprintln!("checked {checked} references; not yet scraped (no running exporter here): {unscraped:?}");
+    assert!(unscraped.is_empty(), "no running exporter checked {unscraped:?}");
+    eprintln!("checked {checked} references against the prover and the merchant");
     assert!(checked > 0);
 }

@@ -13,11 +13,11 @@ use tokio::task::JoinHandle;
 use url::Url;
 use zk402_chain::endpoint::{ChainBackend, ChainConfig};
 use zk402_chain::local::LocalChain;
-use zk402_chain::resilience::RetryPolicy;
+use zk402_chain::resilience::{BreakerConfig, RetryPolicy};
 use zk402_cli::app::{RunningMerchant, spawn_for_world};
 use zk402_cli::world::{Terms, World};
 use zk402_merchant::metrics::render_rpc;
-use zk402_payer::{HttpProver, Payer, Wallet};
+use zk402_payer::{HttpProver, Offer, PaidProof, Payer, Wallet};
 use zk402_prover::service::config::ServiceConfig;
 use zk402_x402::Network;
 
@@ -47,11 +47,16 @@ pub async fn dead_address() -> SocketAddr {
 /// The cluster served over JSON-RPC on loopback.
 pub async fn serve_rpc(chain: &LocalChain) -> (Url, Task) {
     let (listener, address) = listener().await;
+    (Url::parse(&format!("http://{address}")).expect("url"), serve_rpc_on(listener, chain))
+}
+
+/// The cluster served over JSON-RPC on `listener` (e.g. bound again on an endpoint's address
+/// to bring a failed endpoint back).
+pub fn serve_rpc_on(listener: TcpListener, chain: &LocalChain) -> Task {
     let chain = Arc::new(chain.clone());
-    let task = tokio::spawn(async move {
+    Task(tokio::spawn(async move {
         let _ = zk402_chain::rpc::server::serve(listener, chain).await;
-    });
-    (Url::parse(&format!("http://{address}")).expect("url"), Task(task))
+    }))
 }
 
 /// The prover service on loopback with the committed test-ceremony key; returns once it is
@@ -90,7 +95,14 @@ pub async fn serve_prover() -> (String, Task) {
 
 /// A JSON-RPC chain backend over `urls` (in fallback order) with quick retries.
 pub fn rpc_backend(urls: &[Url]) -> Arc<ChainBackend> {
+    rpc_backend_with_breaker(urls, BreakerConfig::default())
+}
+
+/// [`rpc_backend`] with each endpoint's circuit breaker set by `breaker` (a short cool-down
+/// lets a test see it open and close).
+pub fn rpc_backend_with_breaker(urls: &[Url], breaker: BreakerConfig) -> Arc<ChainBackend> {
     let mut config = ChainConfig::new(urls.to_vec());
+    config.breaker = breaker;
     config.request_timeout = Duration::from_secs(10);
     config.retry =
         RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(20), max_delay: Duration::from_millis(100) };
@@ -118,9 +130,29 @@ pub async fn serve_merchant(
     dir: &std::path::Path,
     options: MerchantOptions,
 ) -> RunningMerchant {
-    let stats = chain.clone();
-    let extra = move || stats.rpc_stats().map(|stats| render_rpc(&stats)).unwrap_or_default();
+    let extra = rpc_metrics(&chain);
     spawn_for_world(world, network, chain, dir, options.challenge_ttl_secs, extra).await.expect("merchant server")
+}
+
+/// Renders `chain`'s RPC fallback counters for a merchant's `/metrics` (empty for the
+/// in-process backend).
+pub fn rpc_metrics(chain: &Arc<ChainBackend>) -> impl Fn() -> String + Clone + Send + Sync + 'static {
+    let chain = chain.clone();
+    move || chain.rpc_stats().map(|stats| render_rpc(&stats)).unwrap_or_default()
+}
+
+/// Pays the merchant behind `url`, obtains the receipt from the issuer at `issuer_url` and has
+/// the proof verified on chain; the caller redeems it (shared by the end-to-end tests and the
+/// monitoring suites).
+pub async fn pay_and_prove(payer: &HttpPayer, url: &str, issuer_url: &str) -> (Offer, PaidProof) {
+    let offer = payer.offer(url).await.expect("offer").expect("402");
+    let mint = offer.accepted.asset.parse().expect("mint");
+    let pay_to = offer.accepted.pay_to.parse().expect("payTo");
+    let transfer = payer.pay(&mint, &pay_to, offer.accepted.amount).await.expect("payment");
+    payer.obtain_receipt(issuer_url, &offer.policy.issuer, &transfer).await.expect("receipt");
+    let proven = payer.prove(&offer).await.expect("proof");
+    let paid = payer.verify_on_chain(&offer, proven).await.expect("verified on chain");
+    (offer, paid)
 }
 
 /// Everything one scenario needs.

@@ -3,20 +3,8 @@
 
 use solana_signer::Signer;
 use zk402_cli::world::{Terms, World};
-use zk402_e2e::{HttpPayer, MerchantOptions, Scene, dead_address, rpc_backend, serve_merchant};
-use zk402_payer::{Offer, PaidProof, PayerError, ProveError, Proven};
-
-/// Pays the merchant behind `url`, obtains the receipt and has the proof verified on chain.
-async fn pay_and_prove(payer: &HttpPayer, url: &str, issuer_url: &str) -> (Offer, PaidProof) {
-    let offer = payer.offer(url).await.expect("offer").expect("402");
-    let mint = offer.accepted.asset.parse().expect("mint");
-    let pay_to = offer.accepted.pay_to.parse().expect("payTo");
-    let transfer = payer.pay(&mint, &pay_to, offer.accepted.amount).await.expect("payment");
-    payer.obtain_receipt(issuer_url, &offer.policy.issuer, &transfer).await.expect("receipt");
-    let proven = payer.prove(&offer).await.expect("proof");
-    let paid = payer.verify_on_chain(&offer, proven).await.expect("verified on chain");
-    (offer, paid)
-}
+use zk402_e2e::{MerchantOptions, Scene, dead_address, pay_and_prove, rpc_backend, serve_merchant};
+use zk402_payer::{PayerError, ProveError, Proven};
 
 fn refusal(result: Result<zk402_payer::Access, PayerError>) -> (u16, String) {
     match result {

@@ -1,18 +1,22 @@
 //! The load and chaos suites: each is a function that drives real processes on loopback and
 //! returns a report [`Section`] with its figures and pass/fail checks. [`run_all`] runs them in
-//! order and renders `report.md`. A new suite (the merchant's store down, a failing RPC
-//! endpoint) is one more module with a `run` returning a `Section`, and one line in
-//! [`run_all`].
+//! order and renders `report.md`. A new suite is one more module with a `run` returning a
+//! `Section`, and one line in [`run_all`].
 
 pub mod load_cli;
+pub mod merchant;
 pub mod prover_kill;
 pub mod prover_process;
 pub mod recovery;
+pub mod redis_process;
+pub mod rpc_failover;
+pub mod store_outage;
 pub mod traffic;
 
 pub use load_cli::LoadFigures;
 use prover_process::ProverCommand;
 use std::fmt::Write;
+use std::path::PathBuf;
 
 /// One suite's part of the report.
 #[derive(Debug, Clone)]
@@ -57,17 +61,29 @@ impl Section {
     }
 }
 
-/// How long each suite drives load, and the prover to run.
+/// How long each suite drives load, the prover to run, and the Redis server for the merchant's
+/// store outage.
 #[derive(Debug, Clone)]
 pub struct SuiteConfig {
     /// How to start the prover.
     pub prover: ProverCommand,
     /// Seconds of each load phase.
     pub seconds: u64,
+    /// The `redis-server` binary.
+    pub redis_server: PathBuf,
 }
 
-/// Runs every suite in order (the load run's capacity sets the later rates).
+/// Runs every suite in order (the load run's capacity sets the later prover rates; the
+/// merchant suites run whatever the prover suites found).
 pub async fn run_all(config: &SuiteConfig) -> Vec<Section> {
+    let mut sections = prover_suites(config).await;
+    sections.push(merchant::guarded(store_outage::TITLE, store_outage::run(config.redis_server.clone())).await);
+    sections.push(merchant::guarded(rpc_failover::TITLE, rpc_failover::run()).await);
+    sections
+}
+
+/// Load, overload and recovery, and SIGKILL against the prover.
+async fn prover_suites(config: &SuiteConfig) -> Vec<Section> {
     let (load, figures) = match load_cli::run(&config.prover, config.seconds) {
         Ok(done) => done,
         Err(e) => return vec![Section::failed("Saturation and 2× overload", &e)],

@@ -57,7 +57,7 @@ impl ProverProcess {
     pub async fn wait_ready(&self, limit: Duration) -> Result<Duration, String> {
         let start = Instant::now();
         while start.elapsed() < limit {
-            if let Ok((200, _)) = crate::http::get(self.addr, "/health", Duration::from_secs(2)).await {
+            if let Ok((200, _)) = crate::http::get(self.addr, "/health", &[], Duration::from_secs(2)).await {
                 return Ok(start.elapsed());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

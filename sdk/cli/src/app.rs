@@ -105,6 +105,12 @@ pub fn spawn(listener: TcpListener, router: Router) -> Result<RunningMerchant, S
     Ok(RunningMerchant { address, task })
 }
 
+/// Numbers the SQLite files of the merchants started in one process.
+fn next_instance() -> usize {
+    static INSTANCES: AtomicUsize = AtomicUsize::new(0);
+    INSTANCES.fetch_add(1, Ordering::Relaxed)
+}
+
 /// The merchant of a demo [`World`] on an ephemeral loopback port: the gate (challenges of
 /// `challenge_ttl_secs`) and the issuer, with their SQLite files in `dir`.
 pub async fn spawn_for_world<C: Chain + Clone + 'static>(
@@ -115,8 +121,22 @@ pub async fn spawn_for_world<C: Chain + Clone + 'static>(
     challenge_ttl_secs: u64,
     extra_metrics: impl Fn() -> String + Clone + Send + Sync + 'static,
 ) -> Result<RunningMerchant, String> {
-    static INSTANCES: AtomicUsize = AtomicUsize::new(0);
-    let instance = INSTANCES.fetch_add(1, Ordering::Relaxed);
+    let path = dir.join(format!("challenges-{}.sqlite", next_instance()));
+    let store = SqliteStore::open(&path).map_err(|e| e.to_string())?;
+    spawn_for_world_with_store(world, network, chain, store, dir, challenge_ttl_secs, extra_metrics).await
+}
+
+/// [`spawn_for_world`] with the challenges in `store` (e.g. a [`RedisStore`], for the
+/// monitoring suites' store-outage test); the issuer's ledger is a SQLite file in `dir`.
+pub async fn spawn_for_world_with_store<C: Chain + Clone + 'static, S: ChallengeStore>(
+    world: &World,
+    network: &Network,
+    chain: C,
+    store: S,
+    dir: &Path,
+    challenge_ttl_secs: u64,
+    extra_metrics: impl Fn() -> String + Clone + Send + Sync + 'static,
+) -> Result<RunningMerchant, String> {
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let gate = GateConfig {
@@ -132,8 +152,7 @@ pub async fn spawn_for_world<C: Chain + Clone + 'static>(
         description: Some("zk402 demo resource".into()),
         mime_type: Some("application/json".into()),
     };
-    let store = SqliteStore::open(&dir.join(format!("challenges-{instance}.sqlite"))).map_err(|e| e.to_string())?;
-    let ledger = Ledger::open(&dir.join(format!("issuer-{instance}.sqlite"))).map_err(|e| e.to_string())?;
+    let ledger = Ledger::open(&dir.join(format!("issuer-{}.sqlite", next_instance()))).map_err(|e| e.to_string())?;
     let issuer_config = IssuerConfig { mint: world.mint, recipient: world.merchant.pubkey() };
     let issuer = Issuer::new(chain.clone(), world.issuer.clone(), issuer_config, ledger);
     spawn(listener, merchant_router(gate, chain, store, issuer, extra_metrics))

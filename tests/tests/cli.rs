@@ -1,0 +1,110 @@
+//! The configuration-driven commands a real deployment runs (`zk402 merchant create-policy`,
+//! `merchant serve`, `payer pay`, `payer access`), pointed by their TOML files at a cluster
+//! reached over JSON-RPC (the in-process runtime behind the facade) — no in-process shortcut.
+
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use zk402_chain::program::policy_address;
+use zk402_cli::commands::{self, PolicyTerms};
+use zk402_cli::world::Terms;
+use zk402_e2e::{Scene, dead_address};
+
+fn keypair_file(dir: &Path, name: &str, keypair: &Keypair) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string(&keypair.to_bytes().to_vec()).unwrap()).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merchant_and_payer_commands_run_from_their_configuration() {
+    let scene = Scene::start(Terms::default()).await;
+    let dir = scene.dir.path();
+    let (authority, recipient) = (Keypair::new(), Keypair::new());
+    scene.chain.airdrop(&authority.pubkey(), 1_000_000_000).await.unwrap();
+    scene.chain.create_token_account(&recipient.pubkey(), &scene.world.mint).await.unwrap();
+    let address = dead_address().await;
+    let issuer_key = dir.join("issuer.key");
+    commands::issuer_key(&issuer_key).expect("issuer key");
+    assert!(commands::issuer_key(&issuer_key).is_err(), "an existing key is never overwritten");
+
+    let policy = policy_address(&authority.pubkey(), 7);
+    let merchant_toml = dir.join("merchant.toml");
+    std::fs::write(
+        &merchant_toml,
+        format!(
+            r#"bind = "{address}"
+public_url = "http://{address}"
+description = "configured resource"
+policy = "{policy}"
+mint = "{mint}"
+recipient = "{recipient}"
+price = 1000000
+issuer_key_file = "{key}"
+issuer_ledger = "{ledger}"
+challenge_store = "sqlite:{store}"
+challenge_ttl_secs = 120
+
+[cluster]
+network = "{network}"
+rpc_urls = ["{rpc}"]
+"#,
+            mint = scene.world.mint,
+            recipient = recipient.pubkey(),
+            key = issuer_key.display(),
+            ledger = dir.join("cli-issuer.sqlite").display(),
+            store = dir.join("cli-challenges.sqlite").display(),
+            network = scene.network,
+            rpc = scene.rpc_url,
+        ),
+    )
+    .unwrap();
+    let authority_file = keypair_file(dir, "authority.json", &authority);
+    let terms = PolicyTerms { policy_id: 7, min_amount: 1_000_000, max_age: 3_600, clock_window: 60 };
+    commands::create_policy(&merchant_toml, &authority_file, terms).await.expect("create-policy");
+
+    let server = tokio::spawn({
+        let merchant_toml = merchant_toml.clone();
+        async move { commands::serve(&merchant_toml).await }
+    });
+    let url = format!("http://{address}/v1/resource");
+    let health = format!("http://{address}/health");
+    let mut ready = false;
+    for _ in 0..100 {
+        if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "merchant serve did not come up");
+
+    let payer_toml = dir.join("payer.toml");
+    std::fs::write(
+        &payer_toml,
+        format!(
+            r#"keypair_file = "{keypair}"
+wallet_file = "{wallet}"
+prover_url = "{prover}"
+
+[cluster]
+network = "{network}"
+rpc_urls = ["{rpc}"]
+"#,
+            keypair = keypair_file(dir, "payer.json", &scene.world.payer).display(),
+            wallet = dir.join("cli-wallet.json").display(),
+            prover = scene.prover_url,
+            network = scene.network,
+            rpc = scene.rpc_url,
+        ),
+    )
+    .unwrap();
+    let err = commands::access(&payer_toml, &url).await.expect_err("no receipt yet");
+    assert!(err.contains("no unspent receipt"), "{err}");
+    commands::pay(&payer_toml, &url, None).await.expect("payer pay");
+    commands::access(&payer_toml, &url).await.expect("payer access");
+    let err = commands::access(&payer_toml, &url).await.expect_err("the receipt is spent");
+    assert!(err.contains("no unspent receipt"), "{err}");
+    server.abort();
+}
