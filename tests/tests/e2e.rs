@@ -112,7 +112,10 @@ async fn prover_down_is_a_clear_error_and_loses_nothing() {
     let offer = payer.offer(&url).await.expect("offer").expect("402");
     let transfer =
         payer.pay(&scene.world.mint, &scene.world.merchant.pubkey(), offer.accepted.amount).await.expect("pay");
-    payer.obtain_receipt(&scene.merchant.base_url(), &offer.policy.issuer, &transfer).await.expect("receipt");
+    let receipt =
+        payer.obtain_receipt(&scene.merchant.base_url(), &offer.policy.issuer, &transfer).await.expect("receipt");
+    let again = payer.obtain_receipt(&scene.merchant.base_url(), &offer.policy.issuer, &transfer).await;
+    assert_eq!(again.expect("a repeated request gets the same receipt"), receipt);
     match payer.prove(&offer).await {
         Err(PayerError::Prove(ProveError::Unavailable(message))) => assert!(message.contains(&dead[7..]), "{message}"),
         other => panic!("expected the prover to be unavailable, got {other:?}"),

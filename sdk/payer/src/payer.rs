@@ -25,6 +25,9 @@ use zk402_x402::{
 /// Why a payer step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PayerError {
+    /// The operating system's random number generator failed.
+    #[error("OS randomness: {0}")]
+    Randomness(String),
     /// An HTTP exchange failed before an answer.
     #[error("HTTP: {0}")]
     Http(String),
@@ -180,9 +183,20 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         issuer: &PublicKey,
         transfer: &str,
     ) -> Result<Receipt, PayerError> {
-        let secret = Secret::random().map_err(|e| PayerError::Http(format!("randomness: {e}")))?;
+        let secret = {
+            let mut wallet = self.wallet.lock().await;
+            match wallet.secret_of(transfer) {
+                // A retry (the issuer's answer was lost): same secret, so the issuer's
+                // idempotent answer is the same receipt.
+                Some(secret) => secret,
+                None => {
+                    let secret = Secret::random().map_err(|e| PayerError::Randomness(e.to_string()))?;
+                    wallet.add_payment(transfer, secret.clone())?;
+                    secret
+                }
+            }
+        };
         let request = IssueRequest { transaction: transfer.into(), commitment: secret.commitment() };
-        self.wallet.lock().await.add_payment(transfer, secret)?;
         let url = format!("{}/v1/receipts", issuer_url.trim_end_matches('/'));
         let response =
             self.http.post(&url).json(&request).send().await.map_err(|e| PayerError::Http(format!("{url}: {e}")))?;

@@ -93,6 +93,11 @@ impl Wallet {
         self.save()
     }
 
+    /// The secret remembered for a payment, if any (to retry a receipt request with it).
+    pub fn secret_of(&self, transfer: &str) -> Option<Secret> {
+        self.entries.iter().find(|e| e.transfer == transfer).map(|e| e.secret.clone())
+    }
+
     /// Stores the receipt issued for a payment.
     pub fn set_receipt(&mut self, transfer: &str, issuer: PublicKey, receipt: Receipt) -> Result<(), WalletError> {
         let entry = self.entry_mut(transfer)?;
@@ -164,6 +169,8 @@ mod tests {
         }
         let wallet = Wallet::open(&path).unwrap();
         assert_eq!(wallet.entries().len(), 3);
+        assert_eq!(wallet.secret_of("t1"), Some(Secret::from_fr(zk402_circuit::Fr::from(2u64))));
+        assert_eq!(wallet.secret_of("t9"), None);
         let p = policy(&issuer);
         assert_eq!(wallet.select(&p, 1_001).unwrap().transfer, "t1", "oldest receipt meeting the minimum");
         assert_eq!(wallet.select(&p, 1_051).unwrap().transfer, "t2", "t1 is older than max_age by then");
