@@ -64,6 +64,13 @@ rpc_urls = ["{rpc}"]
     let terms = PolicyTerms { policy_id: 7, min_amount: 1_000_000, max_age: 3_600, clock_window: 60 };
     commands::create_policy(&merchant_toml, &authority_file, terms).await.expect("create-policy");
 
+    let misconfigured = dir.join("misconfigured.toml");
+    let text = std::fs::read_to_string(&merchant_toml).unwrap();
+    let wrong = text.replace(&recipient.pubkey().to_string(), &authority.pubkey().to_string());
+    std::fs::write(&misconfigured, wrong).unwrap();
+    let err = commands::serve(&misconfigured).await.expect_err("a recipient the policy does not pay");
+    assert!(err.contains("not the configured recipient"), "{err}");
+
     let server = tokio::spawn({
         let merchant_toml = merchant_toml.clone();
         async move { commands::serve(&merchant_toml).await }

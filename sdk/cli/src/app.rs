@@ -17,7 +17,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use zk402_chain::Chain;
 use zk402_chain::endpoint::ChainBackend;
-use zk402_chain::program::PROGRAM_ID;
+use zk402_chain::program::{PROGRAM_ID, fetch_policy, issuer_bytes};
+use zk402_circuit::SigningKey;
 use zk402_merchant::challenge::{ChallengeStore, RedisStore, SqliteStore};
 use zk402_merchant::gate::{GateConfig, X402Gate};
 use zk402_merchant::issuer::{Issuer, IssuerConfig, Ledger, read_key};
@@ -180,8 +181,10 @@ pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig)
     };
     let issuer_config =
         IssuerConfig { mint: address(&config.mint, "mint")?, recipient: address(&config.recipient, "recipient")? };
+    let issuer_key = read_key(&config.issuer_key_file)?;
+    check_policy(chain.as_ref(), &gate, &issuer_config, &issuer_key).await?;
     let ledger = Ledger::open(&config.issuer_ledger).map_err(|e| e.to_string())?;
-    let issuer = Issuer::new(chain.clone(), read_key(&config.issuer_key_file)?, issuer_config, ledger);
+    let issuer = Issuer::new(chain.clone(), issuer_key, issuer_config, ledger);
     let stats_chain = chain.clone();
     let extra = move || stats_chain.rpc_stats().map(|stats| render_rpc(&stats)).unwrap_or_default();
     let router = match config.challenge_store.split_once(':') {
@@ -204,4 +207,29 @@ pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig)
         })
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Refuses to start a merchant whose configuration disagrees with its policy account: payments
+/// it asks for could never be proved (another recipient or issuer key), or its price is below
+/// the policy's minimum.
+async fn check_policy(
+    chain: &impl Chain,
+    gate: &GateConfig,
+    issuer: &IssuerConfig,
+    key: &SigningKey,
+) -> Result<(), String> {
+    let policy = fetch_policy(chain, &gate.policy)
+        .await
+        .map_err(|e| format!("reading policy {}: {e}", gate.policy))?
+        .ok_or_else(|| format!("policy {} does not exist (run merchant create-policy)", gate.policy))?;
+    if policy.recipient != issuer.recipient {
+        return Err(format!("policy {} pays {}, not the configured recipient", gate.policy, policy.recipient));
+    }
+    if policy.issuer != issuer_bytes(&key.public_key()) {
+        return Err(format!("policy {} names another issuer key than issuer_key_file", gate.policy));
+    }
+    if gate.amount < policy.min_amount {
+        return Err(format!("price {} is below the policy's minimum {}", gate.amount, policy.min_amount));
+    }
+    Ok(())
 }
