@@ -83,14 +83,21 @@ pub async fn serve_prover() -> (String, Task) {
         let _ = zk402_prover::service::run(listener, config, std::future::pending()).await;
     });
     let url = format!("http://{address}");
+    wait_healthy(&url, Duration::from_secs(60)).await;
+    (url, Task(task))
+}
+
+/// Waits until `{base_url}/health` answers 2xx; panics after `limit`.
+pub async fn wait_healthy(base_url: &str, limit: Duration) {
     let client = reqwest::Client::new();
-    for _ in 0..600 {
-        if client.get(format!("{url}/health")).send().await.is_ok_and(|r| r.status().is_success()) {
-            return (url, Task(task));
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if client.get(format!("{base_url}/health")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("prover service not ready after 60 s");
+    panic!("{base_url} not healthy after {limit:?}");
 }
 
 /// A JSON-RPC chain backend over `urls` (in fallback order) with quick retries.

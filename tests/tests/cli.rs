@@ -9,7 +9,7 @@ use std::time::Duration;
 use zk402_chain::program::policy_address;
 use zk402_cli::commands::{self, PolicyTerms};
 use zk402_cli::world::Terms;
-use zk402_e2e::{Scene, dead_address};
+use zk402_e2e::{Scene, dead_address, wait_healthy};
 
 fn keypair_file(dir: &Path, name: &str, keypair: &Keypair) -> PathBuf {
     let path = dir.join(name);
@@ -76,16 +76,7 @@ rpc_urls = ["{rpc}"]
         async move { commands::serve(&merchant_toml).await }
     });
     let url = format!("http://{address}/v1/resource");
-    let health = format!("http://{address}/health");
-    let mut ready = false;
-    for _ in 0..100 {
-        if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(ready, "merchant serve did not come up");
+    wait_healthy(&format!("http://{address}"), Duration::from_secs(5)).await;
 
     let payer_toml = dir.join("payer.toml");
     std::fs::write(
