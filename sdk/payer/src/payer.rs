@@ -10,7 +10,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use std::str::FromStr;
 use tokio::sync::Mutex;
-use zk402_chain::program::{PROGRAM_ID, fetch_nullifier_record, fetch_policy, verify_payment};
+use zk402_chain::program::{PROGRAM_ID, fetch_nullifier_record, fetch_policy, issuer_key, verify_payment};
 use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
 use zk402_chain::token::{TOKEN_PROGRAM_ID, associated_token_address, decode_mint, spl_token};
 use zk402_chain::{Chain, ChainError};
@@ -244,7 +244,7 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
             min_amount: stored.min_amount,
             recipient: stored.recipient.to_bytes(),
             max_age: stored.max_age,
-            issuer: issuer_key(&stored.issuer)?,
+            issuer: issuer_key(&stored.issuer).ok_or_else(|| PayerError::Offer("policy issuer key".into()))?,
         };
         if accepted.pay_to != stored.recipient.to_string() || accepted.amount < stored.min_amount {
             return Err(PayerError::Offer("payTo or amount disagree with the on-chain policy".into()));
@@ -344,13 +344,4 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
 
 fn parse_address(text: &str, what: &str) -> Result<Pubkey, PayerError> {
     Pubkey::from_str(text).map_err(|e| PayerError::Offer(format!("{what} {text:?}: {e}")))
-}
-
-/// The issuer key a policy account stores (Ax ‖ Ay, big-endian) as a circuit key.
-fn issuer_key(bytes: &[u8; 64]) -> Result<PublicKey, PayerError> {
-    let coordinate = |half: &[u8]| {
-        let half: [u8; 32] = half.try_into().map_err(|_| PayerError::Offer("issuer key".into()))?;
-        fr_from_be_bytes(&half).map_err(|e| PayerError::Offer(format!("issuer key: {e}")))
-    };
-    Ok(PublicKey { x: coordinate(&bytes[..32])?, y: coordinate(&bytes[32..])? })
 }

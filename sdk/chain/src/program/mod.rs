@@ -20,7 +20,7 @@ pub use instructions::{
     close_nullifier, close_policy, close_proof_buffer, create_policy, open_proof_buffer, update_policy, verify_batch,
     verify_payment, write_proof_buffer,
 };
-pub use submission::{SubmissionError, issuer_bytes, submission_from_ark};
+pub use submission::{SubmissionError, issuer_bytes, issuer_key, submission_from_ark};
 pub use zk402_verifier::ID as PROGRAM_ID;
 pub use zk402_verifier::events::PaymentVerified;
 pub use zk402_verifier::instructions::{PolicyParams, PolicyUpdate, ProofSubmission};

@@ -1,7 +1,7 @@
 //! From the circuit's and prover's types to the program's encodings.
 
 use ark_bn254::Bn254;
-use zk402_circuit::field::fr_to_be_bytes;
+use zk402_circuit::field::{fr_from_be_bytes, fr_to_be_bytes};
 use zk402_circuit::{Fr, PUBLIC_INPUTS, PublicKey};
 use zk402_verifier::instructions::ProofSubmission;
 use zk402_verifier_core::ark::{input_from_fr, proof_from_ark};
@@ -20,6 +20,13 @@ pub fn issuer_bytes(key: &PublicKey) -> [u8; 64] {
     out[..32].copy_from_slice(&fr_to_be_bytes(&key.x));
     out[32..].copy_from_slice(&fr_to_be_bytes(&key.y));
     out
+}
+
+/// The inverse of [`issuer_bytes`]: the key a policy account stores, `None` when a coordinate is
+/// not below r (the program refuses such keys, so a stored policy always decodes).
+pub fn issuer_key(bytes: &[u8; 64]) -> Option<PublicKey> {
+    let coordinate = |half: &[u8]| fr_from_be_bytes(half.try_into().ok()?).ok();
+    Some(PublicKey { x: coordinate(&bytes[..32])?, y: coordinate(&bytes[32..])? })
 }
 
 /// A Groth16 proof and its public signals (verifier order: policy_hash, now, nullifier,
@@ -55,6 +62,15 @@ mod tests {
             b: ark_bn254::G2Affine::generator(),
             c: ark_bn254::G1Affine::generator(),
         }
+    }
+
+    #[test]
+    fn issuer_keys_round_trip_and_out_of_field_coordinates_are_refused() {
+        let key = zk402_circuit::SigningKey::from_seed(&[3; 32]).public_key();
+        assert_eq!(issuer_key(&issuer_bytes(&key)), Some(key));
+        let mut bytes = issuer_bytes(&key);
+        bytes[32..].fill(0xff);
+        assert_eq!(issuer_key(&bytes), None);
     }
 
     #[test]
