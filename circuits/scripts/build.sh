@@ -9,6 +9,6 @@ out=${1:-build}
 [ -d node_modules ] || npm ci --no-audit --no-fund
 rm -rf "$out"
 mkdir -p "$out"
-npx --no-install circom2 payment.circom --r1cs --wasm --sym --O2 -l node_modules -o "$out"
+npx --no-install circom2 payment.circom --r1cs --wasm --c --sym --O2 -l node_modules -o "$out"
 node scripts/manifest.js "$out" > "$out/manifest.json"
 npx --no-install snarkjs r1cs info "$out/payment.r1cs"

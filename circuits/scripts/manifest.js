@@ -14,8 +14,13 @@ const version = (pkg) => require(path.join(root, "node_modules", pkg, "package.j
 const manifest = {
   compiler: `circom2 ${version("circom2")} (npm)`,
   circomlib: version("circomlib"),
-  flags: "--r1cs --wasm --sym --O2",
+  flags: "--r1cs --wasm --c --sym --O2",
   sources: hashes(root, ["payment.circom", "package-lock.json"]),
-  outputs: hashes(buildDir, ["payment.r1cs", "payment.sym", "payment_js/payment.wasm"]),
+  outputs: hashes(buildDir, [
+    "payment.r1cs",
+    "payment.sym",
+    "payment_js/payment.wasm",
+    ...fs.readdirSync(path.join(buildDir, "payment_cpp")).sort().map((f) => `payment_cpp/${f}`),
+  ]),
 };
 console.log(JSON.stringify(manifest, null, 2));

@@ -5,12 +5,12 @@
 
 use crate::prover::{Prover, single_thread_pool, verify};
 use crate::sample;
-use crate::stats::{ms, percentile, thread_cpu_time};
+use crate::stats::{ms, percentile};
+use crate::witness::wasm::WasmCircuit;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use zk402_circuit::witness::{AssertPolicy, WitnessCalculator as WasmiCalculator};
 use zk402_circuit::{Fr, PaymentInputs};
 
 /// What to measure.
@@ -34,30 +34,25 @@ type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 pub fn run(config: &BenchConfig) -> BenchResult<()> {
     let started = Instant::now();
     let prover = Arc::new(Prover::load(&config.zkey, &config.wasm)?);
-    println!("load: zkey + wasm compile {:.0} ms", ms(started.elapsed()));
+    let engine = prover.witness_engine();
+    println!("load: zkey, fixed-base tables, {engine} witness engine {:.0} ms", ms(started.elapsed()));
     let now = sample::unix_now();
     let inputs = sample::payment(now, 600, Fr::from(42u64))?;
     prover.prove(&inputs)?; // warm-up
 
-    let wasm = std::fs::read(&config.wasm)?;
-    let mut wasmi = WasmiCalculator::new(&wasm)?;
-    let wasmi_runs: Vec<Duration> = (0..3)
-        .map(|_| timed(|| inputs.witness(&mut wasmi, AssertPolicy::Enforce).map(drop)))
-        .collect::<Result<_, _>>()?;
-    println!("witness (wasmi interpreter, zk402-circuit): p50 {:.1} ms", ms(percentile(&wasmi_runs, 50.0)));
+    // The other engine, for comparison: the circuit's wasm under wasmtime.
+    let mut wasm = WasmCircuit::compile(&std::fs::read(&config.wasm)?)?.instantiate()?;
+    let wasm_runs: Vec<Duration> =
+        (0..10).map(|_| timed(|| wasm.calculate(&inputs).map(drop))).collect::<Result<_, _>>()?;
+    println!("witness (wasm engine, wasmtime): p50 {:.1} ms", ms(percentile(&wasm_runs, 50.0)));
 
     let n = config.iterations.max(1);
     let mut witness_times = Vec::with_capacity(n);
     let mut prove_times = Vec::with_capacity(n);
-    let mut cpu_times = Vec::with_capacity(n);
     // Latency on one core, as each service worker proves.
     single_thread_pool()?.install(|| {
         for _ in 0..n {
-            let cpu_before = thread_cpu_time();
             let (_, t) = prover.prove_timed(&inputs)?;
-            if let (Some(before), Some(after)) = (cpu_before, thread_cpu_time()) {
-                cpu_times.push(after - before);
-            }
             witness_times.push(t.witness);
             prove_times.push(t.prove);
         }
@@ -66,17 +61,10 @@ pub fn run(config: &BenchConfig) -> BenchResult<()> {
     let line = |name: &str, v: &[Duration]| {
         println!("{name}: p50 {:.1} ms  p95 {:.1} ms", ms(percentile(v, 50.0)), ms(percentile(v, 95.0)));
     };
-    line("witness (wasmtime)", &witness_times);
+    line(&format!("witness ({engine} engine)"), &witness_times);
     line("prove (QAP + MSM + self-verify)", &prove_times);
     let totals: Vec<Duration> = witness_times.iter().zip(&prove_times).map(|(w, p)| *w + *p).collect();
     line("total per proof", &totals);
-    if !cpu_times.is_empty() {
-        // On a shared machine wall time includes other processes' turns; CPU time does not.
-        let cpu_p50 = ms(percentile(&cpu_times, 50.0));
-        line("total per proof (thread CPU time)", &cpu_times);
-        println!("prove_cpu_p50_ms {cpu_p50:.1}");
-        println!("proofs_per_s_2cores_from_cpu {:.1}", 2e3 / cpu_p50);
-    }
 
     let per_s_1 = throughput(&prover, &inputs, 1, n)?;
     let per_s_2 = throughput(&prover, &inputs, 2, n)?;

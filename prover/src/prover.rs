@@ -3,7 +3,7 @@
 use crate::key::{KeyError, ProvingKey};
 use crate::proof::{ProofJson, SnarkjsProof, public_signals_json};
 use crate::qap::quotient_on_coset;
-use crate::witness::{CompiledCircuit, WitnessCalculator, WitnessError};
+use crate::witness::{CompiledCircuit, WitnessCalculator, WitnessEngine, WitnessError};
 use ark_bn254::{Bn254, G1Projective, G2Projective};
 use ark_ec::CurveGroup;
 use ark_ff::PrimeField;
@@ -49,7 +49,7 @@ pub enum LoadError {
     /// The zkey is unusable.
     #[error(transparent)]
     Key(#[from] KeyError),
-    /// The circuit wasm is unusable.
+    /// The circuit (wasm or native witness generator) is unusable.
     #[error(transparent)]
     Witness(#[from] WitnessError),
     /// The zkey and the circuit do not match.
@@ -98,19 +98,25 @@ fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
 }
 
 impl Prover {
-    /// Loads the zkey and the circuit's wasm from files.
+    /// Loads the zkey and the circuit's wasm from files; witnesses by the native generator
+    /// when this build has it for the circuit ([`WitnessEngine::Auto`]).
     pub fn load(zkey: &Path, wasm: &Path) -> Result<Prover, LoadError> {
-        Prover::from_bytes(&read(zkey)?, &read(wasm)?)
+        Prover::load_with(zkey, wasm, WitnessEngine::Auto)
+    }
+
+    /// [`Prover::load`] with the witness engine `engine`.
+    pub fn load_with(zkey: &Path, wasm: &Path, engine: WitnessEngine) -> Result<Prover, LoadError> {
+        Prover::from_bytes(&read(zkey)?, &read(wasm)?, engine)
     }
 
     /// Builds a prover from the zkey and wasm contents; checks they describe the same circuit.
-    pub fn from_bytes(zkey: &[u8], wasm: &[u8]) -> Result<Prover, LoadError> {
+    pub fn from_bytes(zkey: &[u8], wasm: &[u8], engine: WitnessEngine) -> Result<Prover, LoadError> {
         let key = ProvingKey::from_zkey_bytes(zkey)?;
-        let circuit = CompiledCircuit::compile(wasm)?;
+        let circuit = CompiledCircuit::load(wasm, engine)?;
         let calc = circuit.instantiate()?;
         if calc.witness_size() != key.n_vars {
             return Err(LoadError::Mismatch(format!(
-                "{} wires in the wasm, {} in the zkey",
+                "{} wires in the circuit, {} in the zkey",
                 calc.witness_size(),
                 key.n_vars
             )));
@@ -127,6 +133,11 @@ impl Prover {
     /// The proving key.
     pub fn key(&self) -> &ProvingKey {
         &self.key
+    }
+
+    /// The witness engine in use: "native" or "wasm".
+    pub fn witness_engine(&self) -> &'static str {
+        self.circuit.engine_name()
     }
 
     /// Proves that `inputs` satisfy the payment statement.

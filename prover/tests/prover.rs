@@ -6,6 +6,7 @@ use ark_ff::{One, Zero};
 use common::{prover, snarkjs, snarkjs_verifies, valid_inputs, wasm_path, zkey_path};
 use zk402_circuit::{Fr, SignatureError, StatementError};
 use zk402_prover::prover::verify;
+use zk402_prover::witness::WitnessEngine;
 use zk402_prover::{ProofJson, ProveError, Prover, SnarkjsProof};
 
 #[test]
@@ -97,9 +98,9 @@ fn a_witness_that_breaks_a_constraint_never_yields_a_proof() {
 fn bad_key_or_circuit_files_are_errors() {
     let zkey = std::fs::read(zkey_path()).unwrap();
     let wasm = std::fs::read(wasm_path()).unwrap();
-    assert!(Prover::from_bytes(&zkey[..zkey.len() / 2], &wasm).is_err());
-    assert!(Prover::from_bytes(&zkey, &wasm[..100]).is_err());
-    assert!(Prover::from_bytes(b"not a zkey", &wasm).is_err());
+    assert!(Prover::from_bytes(&zkey[..zkey.len() / 2], &wasm, WitnessEngine::Auto).is_err());
+    assert!(Prover::from_bytes(&zkey, &wasm[..100], WitnessEngine::Auto).is_err());
+    assert!(Prover::from_bytes(b"not a zkey", &wasm, WitnessEngine::Auto).is_err());
 }
 
 #[test]

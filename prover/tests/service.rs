@@ -13,24 +13,22 @@ use tower::ServiceExt;
 use zk402_circuit::{Fr, PaymentInputs};
 use zk402_prover::ProofJson;
 use zk402_prover::prover::verify;
-use zk402_prover::service::config::ServiceConfig;
+use zk402_prover::service::config::{ServiceConfig, ServiceSettings};
 use zk402_prover::service::{Service, router};
 
 fn config() -> ServiceConfig {
+    let paths = ServiceSettings { zkey: Some(zkey_path()), wasm: Some(wasm_path()), ..ServiceSettings::default() };
     ServiceConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
-        zkey: zkey_path(),
-        wasm: wasm_path(),
         workers: 1,
         queue_depth: 4,
         body_limit: 4096,
         rate: 1000.0,
         burst: 1000,
         max_clients: 100,
-        api_key_header: None,
         cache_capacity: 16,
-        cache_ttl: 300,
         retry_after: 2,
+        ..paths.with_defaults().unwrap()
     }
 }
 

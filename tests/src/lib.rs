@@ -18,7 +18,7 @@ use zk402_cli::app::{RunningMerchant, spawn_for_world};
 use zk402_cli::world::{Terms, World};
 use zk402_merchant::metrics::render_rpc;
 use zk402_payer::{HttpProver, Offer, PaidProof, Payer, Wallet};
-use zk402_prover::service::config::ServiceConfig;
+use zk402_prover::service::config::{ServiceConfig, ServiceSettings};
 use zk402_x402::Network;
 
 /// A server task that stops when dropped.
@@ -64,20 +64,22 @@ pub fn serve_rpc_on(listener: TcpListener, chain: &LocalChain) -> Task {
 pub async fn serve_prover() -> (String, Task) {
     let (listener, address) = listener().await;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let paths = ServiceSettings {
+        zkey: Some(root.join("ceremony/test-ceremony/payment_final.zkey")),
+        wasm: Some(zk402_circuit::artifacts::ArtifactPaths::committed().wasm),
+        ..ServiceSettings::default()
+    };
+    let defaults = paths.with_defaults().expect("the test prover's settings");
     let config = ServiceConfig {
         bind: address,
-        zkey: root.join("ceremony/test-ceremony/payment_final.zkey"),
-        wasm: zk402_circuit::artifacts::ArtifactPaths::committed().wasm,
         workers: 1,
         queue_depth: 8,
-        body_limit: 8192,
         rate: 100.0,
         burst: 100,
         max_clients: 100,
-        api_key_header: None,
         cache_capacity: 16,
         cache_ttl: 60,
-        retry_after: 1,
+        ..defaults
     };
     let task = tokio::spawn(async move {
         let _ = zk402_prover::service::run(listener, config, std::future::pending()).await;

@@ -27,8 +27,11 @@ pub struct FixedBaseMsm<P: SWCurveConfig> {
     window: usize,
     /// Windows per scalar, ⌈255/c⌉.
     windows: usize,
-    /// Row i (`windows` points) is 2^(c·k)·Pᵢ for k = 0, 1, …; row i's first point is Pᵢ.
-    table: Vec<Affine<P>>,
+    /// Row i (`windows` points) is 2^(c·k)·Pᵢ for k = 0, 1, …, as affine (x, y): 64 bytes, one
+    /// cache line per point. Rows of bases at infinity are zeros and never read.
+    table: Vec<[P::BaseField; 2]>,
+    /// Whether base i is not the point at infinity.
+    finite: Vec<bool>,
 }
 
 /// Relative cost of reducing one bucket (two Jacobian additions) against one batched affine
@@ -69,18 +72,19 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBaseMsm<P> {
                 })
             })
             .collect();
-        let table = Projective::normalize_batch(&rows);
-        FixedBaseMsm { window, windows, table }
+        let table = Projective::normalize_batch(&rows).iter().map(|p| [p.x, p.y]).collect();
+        let finite = bases.iter().map(|b| !b.is_zero()).collect();
+        FixedBaseMsm { window, windows, table, finite }
     }
 
     /// Number of bases.
     pub fn len(&self) -> usize {
-        self.table.len() / self.windows
+        self.finite.len()
     }
 
     /// Whether there are no bases.
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.finite.is_empty()
     }
 
     /// Window width in bits.
@@ -91,15 +95,15 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBaseMsm<P> {
     /// Σ scalars[i]·Pᵢ. Extra scalars past the last base are ignored (as arkworks does).
     pub fn msm(&self, scalars: &[Fr]) -> Projective<P> {
         let mut buckets = BucketSums::<P>::new(1 << (self.window - 1));
-        for (scalar, row) in scalars.iter().zip(self.table.chunks_exact(self.windows)) {
-            if scalar.is_zero() || row[0].is_zero() {
+        for ((scalar, row), finite) in scalars.iter().zip(self.table.chunks_exact(self.windows)).zip(&self.finite) {
+            if scalar.is_zero() || !finite {
                 continue;
             }
-            for (digit, point) in digits::signed_digits(&scalar.into_bigint(), self.window).zip(row) {
+            for (digit, [x, y]) in digits::signed_digits(&scalar.into_bigint(), self.window).zip(row) {
                 if digit > 0 {
-                    buckets.add(digit as usize - 1, *point);
+                    buckets.add(digit as usize - 1, Affine::new_unchecked(*x, *y));
                 } else if digit < 0 {
-                    buckets.add(digit.unsigned_abs() as usize - 1, -*point);
+                    buckets.add(digit.unsigned_abs() as usize - 1, Affine::new_unchecked(*x, -*y));
                 }
             }
         }

@@ -3,6 +3,7 @@
 //! `ZK402_PROVER_CONFIG`, keys named like the flags with `_` for `-`), or its default; nothing
 //! deployment-specific is compiled in.
 
+use crate::witness::WitnessEngine;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -17,6 +18,8 @@ pub struct ServiceConfig {
     pub zkey: PathBuf,
     /// The circuit's witness calculator (circom `payment.wasm`).
     pub wasm: PathBuf,
+    /// Witness engine: `auto` (native when built for this circuit, else wasm), `native`, `wasm`.
+    pub witness: WitnessEngine,
     /// Proving threads (each proves single-threaded).
     pub workers: usize,
     /// Proofs that may wait for a worker; beyond that requests get 503.
@@ -58,6 +61,10 @@ pub struct ServiceSettings {
     /// The circuit's witness calculator (circom `payment.wasm`) [required].
     #[arg(long, env = "ZK402_PROVER_WASM")]
     pub wasm: Option<PathBuf>,
+    /// Witness engine: `auto` (the native generator when this build has it for the circuit,
+    /// else wasm), `native` (refuse to start without it) or `wasm` [default: auto].
+    #[arg(long, env = "ZK402_PROVER_WITNESS", value_enum)]
+    pub witness: Option<WitnessEngine>,
     /// Proving threads, each single-threaded [default: 2].
     #[arg(long, env = "ZK402_PROVER_WORKERS")]
     pub workers: Option<usize>,
@@ -139,6 +146,7 @@ impl ServiceSettings {
             bind: self.bind.or(lower.bind),
             zkey: self.zkey.or(lower.zkey),
             wasm: self.wasm.or(lower.wasm),
+            witness: self.witness.or(lower.witness),
             workers: self.workers.or(lower.workers),
             queue_depth: self.queue_depth.or(lower.queue_depth),
             body_limit: self.body_limit.or(lower.body_limit),
@@ -180,6 +188,7 @@ impl ServiceSettings {
             bind: self.bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8402))),
             zkey: self.zkey.ok_or(ConfigError::Missing("zkey"))?,
             wasm: self.wasm.ok_or(ConfigError::Missing("wasm"))?,
+            witness: self.witness.unwrap_or_default(),
             workers,
             queue_depth: self.queue_depth.unwrap_or(16),
             body_limit: self.body_limit.unwrap_or(8192),
@@ -229,6 +238,12 @@ mod tests {
         assert_eq!(config.api_key_header.as_deref(), Some("x-key"));
         assert_eq!(config.queue_depth, 16, "default");
         assert_eq!(config.cache_ttl, 300, "default");
+        assert_eq!(config.witness, WitnessEngine::Auto, "default");
+        let wasm_only = flags(&["--config", path, "--witness", "wasm"]).resolve().unwrap();
+        assert_eq!(wasm_only.witness, WitnessEngine::Wasm);
+        let native = file("zkey = \"k\"\nwasm = \"w\"\nwitness = \"native\"\n");
+        let native = flags(&["--config", native.path().to_str().unwrap()]).resolve().unwrap();
+        assert_eq!(native.witness, WitnessEngine::Native);
         // What `zk402-prover config` prints is a file `--config` reads back to the same settings.
         let printed = file(&config.to_toml().unwrap());
         let again = flags(&["--config", printed.path().to_str().unwrap()]).resolve().unwrap();

@@ -197,16 +197,17 @@ pub async fn run(
     config: ServiceConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let (zkey, wasm) = (config.zkey.clone(), config.wasm.clone());
+    let (zkey, wasm, engine) = (config.zkey.clone(), config.wasm.clone(), config.witness);
     let service = Arc::new(Service::new(config));
     let (failed_tx, failed_rx) = tokio::sync::oneshot::channel::<LoadError>();
     let loading = service.clone();
     tokio::spawn(async move {
         let started = Instant::now();
-        match tokio::task::spawn_blocking(move || Prover::load(&zkey, &wasm)).await {
+        match tokio::task::spawn_blocking(move || Prover::load_with(&zkey, &wasm, engine)).await {
             Ok(Ok(prover)) => {
+                let witness = prover.witness_engine();
                 loading.set_ready(Arc::new(prover));
-                tracing::info!(seconds = started.elapsed().as_secs_f64(), "proving key loaded; ready");
+                tracing::info!(seconds = started.elapsed().as_secs_f64(), witness, "proving key loaded; ready");
             }
             Ok(Err(err)) => {
                 let _ = failed_tx.send(err);

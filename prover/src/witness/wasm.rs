@@ -1,48 +1,32 @@
-//! Witness calculation with the circuit's circom wasm compiled to native code by wasmtime
-//! (Cranelift). Same interface as circom's `witness_calculator.js`; a failed circuit
-//! assertion is an error, never a witness.
+//! Witness calculation with the circuit's circom wasm compiled to machine code by wasmtime
+//! (Cranelift): works for any circom circuit given at run time. Same interface as circom's
+//! `witness_calculator.js`; a failed circuit assertion is an error, never a witness.
 
+use super::WitnessError;
 use std::sync::Arc;
 use wasmtime::{Caller, Engine, Instance, Linker, Memory, Module, Store, TypedFunc};
 use zk402_circuit::field::{fr_from_le_bytes, fr_to_le_bytes};
 use zk402_circuit::witness::{ASSERT_FAILED, collect_message, exception_name, fnv1a64};
 use zk402_circuit::{Fr, PaymentInputs};
 
-/// Why a witness could not be computed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WitnessError {
-    /// The wasm module could not be compiled or lacks circom's interface.
-    #[error("circuit wasm: {0}")]
-    Module(String),
-    /// The circuit does not take an input of that name, or not one value.
-    #[error("input signal {0:?} is not a single-value input of the circuit")]
-    UnknownSignal(&'static str),
-    /// A circuit assertion failed (circom's message: template and line).
-    #[error("circuit assertion failed: {0}")]
-    AssertFailed(String),
-    /// Any other runtime error of the circuit code.
-    #[error("witness calculation failed: {0}")]
-    Runtime(String),
-}
-
-/// The compiled circuit, shared by all calculators (compile once, instantiate per thread).
+/// The compiled wasm, shared by all calculators (compile once, instantiate per thread).
 #[derive(Clone)]
-pub struct CompiledCircuit {
+pub struct WasmCircuit {
     engine: Engine,
     module: Arc<Module>,
 }
 
-impl CompiledCircuit {
+impl WasmCircuit {
     /// Compiles circom's wasm to native code.
-    pub fn compile(wasm: &[u8]) -> Result<CompiledCircuit, WitnessError> {
+    pub fn compile(wasm: &[u8]) -> Result<WasmCircuit, WitnessError> {
         let engine = Engine::default();
         let module = Module::new(&engine, wasm).map_err(|e| WitnessError::Module(format!("{e:#}")))?;
-        Ok(CompiledCircuit { engine, module: Arc::new(module) })
+        Ok(WasmCircuit { engine, module: Arc::new(module) })
     }
 
     /// A calculator with its own instance (memory); one per thread.
-    pub fn instantiate(&self) -> Result<WitnessCalculator, WitnessError> {
-        WitnessCalculator::new(self)
+    pub fn instantiate(&self) -> Result<WasmCalculator, WitnessError> {
+        WasmCalculator::new(self)
     }
 }
 
@@ -63,7 +47,7 @@ struct Exports {
 /// One instance of the circuit; computes witnesses one at a time. Values cross the boundary
 /// through circom's shared read/write buffer, read and written in the instance's memory
 /// directly (one copy per value, not one call per 32-bit word).
-pub struct WitnessCalculator {
+pub struct WasmCalculator {
     store: Store<HostState>,
     exports: Exports,
     memory: Memory,
@@ -76,8 +60,8 @@ fn module_err(e: wasmtime::Error) -> WitnessError {
     WitnessError::Module(format!("{e:#}"))
 }
 
-impl WitnessCalculator {
-    fn new(circuit: &CompiledCircuit) -> Result<WitnessCalculator, WitnessError> {
+impl WasmCalculator {
+    fn new(circuit: &WasmCircuit) -> Result<WasmCalculator, WitnessError> {
         let mut store = Store::new(&circuit.engine, HostState::default());
         let mut linker = Linker::<HostState>::new(&circuit.engine);
         linker
@@ -131,7 +115,7 @@ impl WitnessCalculator {
         let input_size = call0("getInputSize")? as usize;
         let shared = call0("getSharedRWMemoryStart")? as u32 as usize;
         typed::<(), ()>(&instance, &mut store, "getRawPrime")?.call(&mut store, ()).map_err(module_err)?;
-        let mut calc = WitnessCalculator { store, exports, memory, shared, witness_size, input_size };
+        let mut calc = WasmCalculator { store, exports, memory, shared, witness_size, input_size };
         let prime = calc.read_shared()?;
         let mut expected = ark_ff::BigInteger::to_bytes_le(&<Fr as ark_ff::PrimeField>::MODULUS);
         expected.resize(32, 0);
