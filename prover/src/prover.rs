@@ -178,8 +178,10 @@ impl Prover {
                 self.calculators.lock().unwrap_or_else(|e| e.into_inner()).push(calc);
                 Ok(witness)
             }
-            // A calculator whose run failed is dropped, not reused.
             Err(err) => {
+                if calc.reusable_after_failure() {
+                    self.calculators.lock().unwrap_or_else(|e| e.into_inner()).push(calc);
+                }
                 inputs.check()?;
                 Err(err.into())
             }

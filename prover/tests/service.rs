@@ -163,7 +163,9 @@ async fn not_ready_until_the_key_is_loaded() {
     service.set_ready(prover());
     let health = send(&service, Request::get("/health").body(Body::empty()).unwrap()).await;
     assert_eq!(health.status(), StatusCode::OK);
-    assert_eq!(json(health).await["status"], "ready");
+    let health = json(health).await;
+    assert_eq!(health["status"], "ready");
+    assert_eq!(health["witness"], prover().witness_engine());
 }
 
 #[tokio::test]

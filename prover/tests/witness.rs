@@ -43,6 +43,8 @@ fn both_engines_refuse_inputs_the_circuit_asserts_against_and_the_server_survive
         }
     }
     // The native server forked for the refused witness; the same process serves the next one.
+    assert!(calcs[0].reusable_after_failure());
+    assert!(!calcs[1].reusable_after_failure(), "a wasm instance is not reused after a failure");
     let good = valid_inputs();
     assert_eq!(calcs[0].calculate(&good).unwrap(), calcs[1].calculate(&good).unwrap());
 }
@@ -57,8 +59,10 @@ fn a_killed_native_server_is_an_error_and_the_prover_replaces_it() {
         Err(WitnessError::Runtime(message)) => assert!(message.contains("stopped"), "{message}"),
         other => panic!("expected the server to be gone, got {other:?}"),
     }
+    assert!(!calc.reusable_after_failure());
 
-    // A prover drops a calculator that failed and starts another for the next proof.
+    // A prover keeps a server that refused inputs, drops one that failed, and starts another
+    // when its pool is empty.
     let prover = Prover::load_with(&zkey_path(), &wasm_path(), WitnessEngine::Native).unwrap();
     let mut bad = valid_inputs();
     bad.secret += Fr::one();

@@ -46,6 +46,7 @@ pub struct Service {
 struct Ready {
     pool: WorkerPool,
     zkey_sha256: String,
+    witness: &'static str,
 }
 
 impl Service {
@@ -62,9 +63,9 @@ impl Service {
 
     /// Starts the workers over a loaded prover; from now on `/health` is ready.
     pub fn set_ready(&self, prover: Arc<Prover>) {
-        let zkey_sha256 = hex(&prover.key().zkey_sha256);
+        let (zkey_sha256, witness) = (hex(&prover.key().zkey_sha256), prover.witness_engine());
         let pool = WorkerPool::new(prover, self.config.workers, self.config.queue_depth);
-        let _ = self.ready.set(Ready { pool, zkey_sha256 });
+        let _ = self.ready.set(Ready { pool, zkey_sha256, witness });
     }
 
     fn client_key(&self, headers: &HeaderMap, request: &Request) -> String {
@@ -165,7 +166,10 @@ async fn post_proof(State(service): State<Arc<Service>>, request: Request) -> Re
 
 async fn health(State(service): State<Arc<Service>>) -> Response {
     match service.ready.get() {
-        Some(ready) => Json(serde_json::json!({"status": "ready", "zkey_sha256": ready.zkey_sha256})).into_response(),
+        Some(ready) => {
+            Json(serde_json::json!({"status": "ready", "zkey_sha256": ready.zkey_sha256, "witness": ready.witness}))
+                .into_response()
+        }
         None => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "loading"}))).into_response(),
     }
 }

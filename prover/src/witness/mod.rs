@@ -108,4 +108,14 @@ impl WitnessCalculator {
             WitnessCalculator::Wasm(calc) => calc.calculate(inputs),
         }
     }
+
+    /// Whether the calculator may serve again after [`WitnessCalculator::calculate`] failed: a
+    /// native server that answered with a refusal is still running (the fork ended, not the
+    /// server); a wasm instance that trapped is not reused.
+    pub fn reusable_after_failure(&mut self) -> bool {
+        match self {
+            WitnessCalculator::Native(calc) => calc.is_running(),
+            WitnessCalculator::Wasm(_) => false,
+        }
+    }
 }

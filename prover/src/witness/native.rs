@@ -2,11 +2,11 @@
 //! (`circuits/build/payment_cpp`), compiled by `build.rs` with `native/witness_server.cpp` and
 //! embedded in this crate. At load the generator and the circuit's data are written once per
 //! build to the user's cache directory (`$XDG_CACHE_HOME/zk402` or `~/.cache/zk402`, private,
-//! named by their hash; a private temporary directory when there is no home); each calculator
-//! is one long-lived child process speaking the
-//! server's pipe protocol (see `native/witness_server.cpp`), which forks per witness, so a
-//! failed circuit assertion ends only that fork. It serves only the circuit it was generated
-//! from: the given wasm must be the one circom produced in the same run (same SHA-256).
+//! named by their hash; a private temporary directory when there is no home). Each calculator
+//! is one long-lived child process speaking the server's pipe protocol (see
+//! `native/witness_server.cpp`), which forks per witness, so a failed circuit assertion ends
+//! only that fork. It serves only the circuit it was generated from: the given wasm must be the
+//! one circom produced in the same run (same SHA-256).
 
 use super::WitnessError;
 use sha2::{Digest, Sha256};
@@ -40,14 +40,10 @@ impl NativeGenerator {
         if GENERATOR.is_empty() {
             return Err(module("this build has no native witness generator (see prover/build.rs)"));
         }
-        let digest: String = Sha256::digest(wasm).iter().map(|b| format!("{b:02x}")).collect();
-        if digest != WASM_SHA256 {
+        if hex(&Sha256::digest(wasm)) != WASM_SHA256 {
             return Err(module("the wasm is not the committed payment circuit the native generator was built for"));
         }
-        let id: String = Sha256::new().chain_update(GENERATOR).chain_update(CIRCUIT_DAT).finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let id = hex(&Sha256::new().chain_update(GENERATOR).chain_update(CIRCUIT_DAT).finalize()[..8]);
         let generator = match user_cache_dir() {
             Some(base) => {
                 let dir = base.join("zk402").join(format!("witness-{id}"));
@@ -99,6 +95,11 @@ impl NativeCalculator {
     /// The server's process id.
     pub fn process_id(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Whether the server process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Computes the full witness (wire 0 = 1) for the payment inputs.
@@ -161,6 +162,10 @@ fn refusal(text: &str) -> WitnessError {
         }
         None => WitnessError::Runtime(text.trim().to_owned()),
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn module(message: &str) -> WitnessError {
