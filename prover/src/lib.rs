@@ -2,9 +2,10 @@
 //!
 //! [`Prover`] turns [`PaymentInputs`](zk402_circuit::PaymentInputs) into a Groth16 proof over
 //! BN254 that `snarkjs groth16 verify` accepts with the zkey's verifying key: the witness comes
-//! from the circuit's circom wasm compiled to native code, inputs the circuit refuses are
-//! checked natively (a precise error names the broken check), the MSMs run over fixed-base
-//! tables precomputed at key load, and every proof is verified before it is returned.
+//! from circom's C++ witness generator built into the crate (or the circuit's wasm compiled by
+//! wasmtime, see [`witness`]), inputs the circuit refuses are checked natively (a precise error
+//! names the broken check), the MSMs run over fixed-base tables precomputed at key load, and
+//! every proof is verified before it is returned.
 
 pub mod bench;
 pub mod key;
