@@ -112,8 +112,7 @@ impl Prover {
     /// Builds a prover from the zkey and wasm contents; checks they describe the same circuit.
     pub fn from_bytes(zkey: &[u8], wasm: &[u8], engine: WitnessEngine) -> Result<Prover, LoadError> {
         let key = ProvingKey::from_zkey_bytes(zkey)?;
-        let circuit = CompiledCircuit::load(wasm, engine)?;
-        let calc = circuit.instantiate()?;
+        let (circuit, calc) = CompiledCircuit::load(wasm, engine)?;
         if calc.witness_size() != key.n_vars {
             return Err(LoadError::Mismatch(format!(
                 "{} wires in the circuit, {} in the zkey",
@@ -173,19 +172,14 @@ impl Prover {
             Some(calc) => calc,
             None => self.circuit.instantiate()?,
         };
-        match calc.calculate(inputs) {
-            Ok(witness) => {
-                self.calculators.lock().unwrap_or_else(|e| e.into_inner()).push(calc);
-                Ok(witness)
-            }
-            Err(err) => {
-                if calc.reusable_after_failure() {
-                    self.calculators.lock().unwrap_or_else(|e| e.into_inner()).push(calc);
-                }
-                inputs.check()?;
-                Err(err.into())
-            }
+        let result = calc.calculate(inputs);
+        if result.is_ok() || calc.reusable_after_failure() {
+            self.calculators.lock().unwrap_or_else(|e| e.into_inner()).push(calc);
         }
+        result.or_else(|err| {
+            inputs.check()?;
+            Err(err.into())
+        })
     }
 
     /// Proves from a full witness and verifies the result before returning it.

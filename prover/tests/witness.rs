@@ -11,16 +11,17 @@ use zk402_prover::Prover;
 use zk402_prover::prover::verify;
 use zk402_prover::witness::{CompiledCircuit, WitnessCalculator, WitnessEngine, WitnessError};
 
-fn engine(engine: WitnessEngine) -> CompiledCircuit {
+/// A loaded circuit on `engine` and its first calculator.
+fn engine(engine: WitnessEngine) -> (CompiledCircuit, WitnessCalculator) {
     let wasm = std::fs::read(wasm_path()).unwrap();
     CompiledCircuit::load(&wasm, engine).unwrap_or_else(|e| panic!("{engine:?} engine: {e}"))
 }
 
 #[test]
 fn native_and_wasm_engines_compute_the_same_witnesses() {
-    let (native, wasm) = (engine(WitnessEngine::Native), engine(WitnessEngine::Wasm));
-    assert_eq!((native.engine_name(), wasm.engine_name()), ("native", "wasm"));
-    let (mut native, mut wasm) = (native.instantiate().unwrap(), wasm.instantiate().unwrap());
+    let ((native_circuit, mut native), (wasm_circuit, mut wasm)) =
+        (engine(WitnessEngine::Native), engine(WitnessEngine::Wasm));
+    assert_eq!((native_circuit.engine_name(), wasm_circuit.engine_name()), ("native", "wasm"));
     assert_eq!(native.witness_size(), wasm.witness_size());
     for _ in 0..3 {
         let inputs = valid_inputs();
@@ -32,8 +33,7 @@ fn native_and_wasm_engines_compute_the_same_witnesses() {
 
 #[test]
 fn both_engines_refuse_inputs_the_circuit_asserts_against_and_the_server_survives() {
-    let native = engine(WitnessEngine::Native);
-    let mut calcs = [native.instantiate().unwrap(), engine(WitnessEngine::Wasm).instantiate().unwrap()];
+    let mut calcs = [engine(WitnessEngine::Native).1, engine(WitnessEngine::Wasm).1];
     let mut bad = valid_inputs();
     bad.min_amount = Fr::from(2_000_000u64); // the receipt pays 1.5 USDC
     for calc in &mut calcs {
@@ -51,7 +51,7 @@ fn both_engines_refuse_inputs_the_circuit_asserts_against_and_the_server_survive
 
 #[test]
 fn a_killed_native_server_is_an_error_and_the_prover_replaces_it() {
-    let mut calc = engine(WitnessEngine::Native).instantiate().unwrap();
+    let (native_circuit, mut calc) = engine(WitnessEngine::Native);
     let WitnessCalculator::Native(native) = &calc else { panic!("native engine") };
     let killed = std::process::Command::new("kill").args(["-9", &native.process_id().to_string()]).status().unwrap();
     assert!(killed.success());
@@ -60,6 +60,8 @@ fn a_killed_native_server_is_an_error_and_the_prover_replaces_it() {
         other => panic!("expected the server to be gone, got {other:?}"),
     }
     assert!(!calc.reusable_after_failure());
+    let mut replacement = native_circuit.instantiate().unwrap();
+    assert!(replacement.calculate(&valid_inputs()).is_ok());
 
     // A prover keeps a server that refused inputs, drops one that failed, and starts another
     // when its pool is empty.
@@ -79,7 +81,7 @@ fn the_native_engine_serves_only_the_circuit_it_was_built_for() {
         Err(WitnessError::Module(message)) => {
             assert!(message.contains("not the committed payment circuit"), "{message}")
         }
-        other => panic!("expected a refusal, got {:?}", other.map(|c| c.engine_name())),
+        other => panic!("expected a refusal, got {:?}", other.map(|(c, _)| c.engine_name())),
     }
     // Auto falls back to wasm for it (this one is not valid wasm either: a clear error).
     assert!(matches!(CompiledCircuit::load(&other, WitnessEngine::Auto), Err(WitnessError::Module(_))));

@@ -51,20 +51,22 @@ pub enum CompiledCircuit {
 }
 
 impl CompiledCircuit {
-    /// Loads the circuit whose wasm is `wasm` with `engine`. `Auto` falls back to wasm, with a
-    /// logged reason, when the native generator is unavailable or does not start.
-    pub fn load(wasm: &[u8], engine: WitnessEngine) -> Result<CompiledCircuit, WitnessError> {
-        if engine == WitnessEngine::Wasm {
-            return WasmCircuit::compile(wasm).map(CompiledCircuit::Wasm);
-        }
-        match NativeGenerator::install(wasm) {
-            Ok(native) => Ok(CompiledCircuit::Native(native)),
-            Err(err) if engine == WitnessEngine::Auto => {
-                tracing::warn!("native witness generator unavailable ({err}); using the wasm calculator");
-                WasmCircuit::compile(wasm).map(CompiledCircuit::Wasm)
+    /// Loads the circuit whose wasm is `wasm` with `engine`, with a first calculator (making
+    /// one is how loading shows the engine works). `Auto` falls back to wasm, with a logged
+    /// reason, when the native generator is unavailable or does not start.
+    pub fn load(wasm: &[u8], engine: WitnessEngine) -> Result<(CompiledCircuit, WitnessCalculator), WitnessError> {
+        if engine != WitnessEngine::Wasm {
+            match NativeGenerator::install(wasm) {
+                Ok((native, first)) => return Ok((CompiledCircuit::Native(native), WitnessCalculator::Native(first))),
+                Err(err) if engine == WitnessEngine::Auto => {
+                    tracing::warn!("native witness generator unavailable ({err}); using the wasm calculator");
+                }
+                Err(err) => return Err(err),
             }
-            Err(err) => Err(err),
         }
+        let circuit = CompiledCircuit::Wasm(WasmCircuit::compile(wasm)?);
+        let first = circuit.instantiate()?;
+        Ok((circuit, first))
     }
 
     /// "native" or "wasm".

@@ -35,8 +35,8 @@ pub struct NativeGenerator {
 
 impl NativeGenerator {
     /// Installs the embedded generator if it serves the circuit whose wasm is `wasm`, and
-    /// checks that it starts.
-    pub fn install(wasm: &[u8]) -> Result<NativeGenerator, WitnessError> {
+    /// starts a first server (which shows that it runs here).
+    pub fn install(wasm: &[u8]) -> Result<(NativeGenerator, NativeCalculator), WitnessError> {
         if GENERATOR.is_empty() {
             return Err(module("this build has no native witness generator (see prover/build.rs)"));
         }
@@ -58,8 +58,8 @@ impl NativeGenerator {
         };
         install_file(&generator.dir.join("zk402-witness"), GENERATOR, 0o700)?;
         install_file(&generator.dir.join("payment.dat"), CIRCUIT_DAT, 0o600)?;
-        generator.spawn()?;
-        Ok(generator)
+        let first = generator.spawn()?;
+        Ok((generator, first))
     }
 
     /// Starts a server process and reads its wire count.
