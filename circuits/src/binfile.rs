@@ -37,7 +37,8 @@ pub struct BinFile<'a> {
 }
 
 impl<'a> BinFile<'a> {
-    /// Splits `bytes` into sections after checking the magic.
+    /// Splits `bytes` into sections after checking the magic; bytes after the last declared
+    /// section are an error (a file reads back exactly as written).
     pub fn parse(bytes: &'a [u8], magic: &[u8; 4]) -> Result<BinFile<'a>, FormatError> {
         let mut r = Reader::new(bytes);
         if r.bytes(4, "magic")? != magic {
@@ -51,6 +52,9 @@ impl<'a> BinFile<'a> {
             let len = r.u64("section length")?;
             let len = usize::try_from(len).map_err(|_| FormatError::Truncated("section payload"))?;
             sections.push((id, r.bytes(len, "section payload")?));
+        }
+        if !r.is_empty() {
+            return Err(FormatError::Invalid("trailing bytes after the last section".into()));
         }
         Ok(BinFile { version, sections })
     }
@@ -166,6 +170,9 @@ mod tests {
         for cut in 0..out.len() {
             assert!(BinFile::parse(&out[..cut], b"test").is_err(), "cut at {cut}");
         }
+        let mut trailing = out.clone();
+        trailing.push(0);
+        assert!(matches!(BinFile::parse(&trailing, b"test"), Err(FormatError::Invalid(_))));
         let mut huge = out.clone();
         huge[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(BinFile::parse(&huge, b"test").is_err());
