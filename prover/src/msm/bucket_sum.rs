@@ -1,15 +1,22 @@
 //! Bucket accumulation in affine coordinates, sharing one field inversion among a batch of
 //! additions into distinct buckets (Montgomery's simultaneous inversion): an addition then
 //! costs about six multiplications, against eleven for a mixed Jacobian addition. A point for
-//! a bucket that already has an addition pending in the batch goes to that bucket's Jacobian
-//! overflow sum instead, so equal buckets (all scalars 1, say) never stall the batch.
+//! a bucket that already has an addition pending in the batch waits for a later batch (the top
+//! windows of full-size scalars meet in a few buckets); once that queue is full, it goes to
+//! the bucket's Jacobian overflow sum instead, so equal buckets (all scalars 1, say) never
+//! stall the batch.
 
-use ark_ec::AffineRepr;
+use super::affine::{Inverter, NormInverse, add_with_inverse, denominator};
+use super::reduce;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ff::{AdditiveGroup, Field, Zero};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::Zero;
 
 /// Additions that share one inversion.
 const BATCH: usize = 256;
+
+/// Points that may wait for a later batch because their bucket was busy.
+const DEFERRED: usize = 256;
 
 /// Sums of points per bucket; [`BucketSums::weighted_sum`] returns Σ (b+1)·bucket_b.
 pub struct BucketSums<P: SWCurveConfig> {
@@ -17,11 +24,15 @@ pub struct BucketSums<P: SWCurveConfig> {
     overflow: Vec<Projective<P>>,
     busy: Vec<bool>,
     pending: Vec<(usize, Affine<P>)>,
+    deferred: Vec<(usize, Affine<P>)>,
     inverses: Vec<P::BaseField>,
-    prefix: Vec<P::BaseField>,
+    inverter: Inverter,
 }
 
-impl<P: SWCurveConfig> BucketSums<P> {
+impl<P: SWCurveConfig> BucketSums<P>
+where
+    P::BaseField: NormInverse,
+{
     /// `buckets` empty buckets.
     pub fn new(buckets: usize) -> BucketSums<P> {
         BucketSums {
@@ -29,127 +40,93 @@ impl<P: SWCurveConfig> BucketSums<P> {
             overflow: vec![Projective::<P>::zero(); buckets],
             busy: vec![false; buckets],
             pending: Vec::with_capacity(BATCH),
+            deferred: Vec::with_capacity(DEFERRED),
             inverses: Vec::with_capacity(BATCH),
-            prefix: Vec::with_capacity(BATCH),
+            inverter: Inverter::with_capacity(BATCH),
         }
     }
 
     /// Adds `point` to bucket `bucket` (< the bucket count).
     pub fn add(&mut self, bucket: usize, point: Affine<P>) {
-        if self.busy[bucket] {
+        if !self.busy[bucket] {
+            self.schedule(bucket, point);
+            if self.pending.len() == BATCH {
+                self.flush();
+            }
+        } else if self.deferred.len() < DEFERRED {
+            self.deferred.push((bucket, point));
+        } else {
             self.overflow[bucket] += &point;
-        } else if self.sums[bucket].infinity {
+        }
+    }
+
+    /// Puts `point` into the free bucket `bucket`, or queues the addition for the next batch.
+    fn schedule(&mut self, bucket: usize, point: Affine<P>) {
+        if self.sums[bucket].infinity {
             self.sums[bucket] = point;
         } else {
             self.busy[bucket] = true;
             self.pending.push((bucket, point));
-            if self.pending.len() == BATCH {
-                self.flush();
-            }
         }
     }
 
-    /// Carries out the pending additions.
+    /// Carries out the pending additions, then moves deferred points whose bucket is free
+    /// into the next batch.
     fn flush(&mut self) {
+        self.add_pending();
+        let mut waiting = std::mem::take(&mut self.deferred);
+        waiting.retain(|&(b, point)| {
+            if self.busy[b] || self.pending.len() == BATCH {
+                return true;
+            }
+            self.schedule(b, point);
+            false
+        });
+        self.deferred = waiting;
+    }
+
+    /// Carries out the pending additions with one inversion.
+    fn add_pending(&mut self) {
         self.inverses.clear();
         self.inverses.extend(self.pending.iter().map(|(b, point)| denominator(&self.sums[*b], point)));
-        invert_all(&mut self.inverses, &mut self.prefix);
+        self.inverter.invert_all(&mut self.inverses);
         for ((b, point), inv) in self.pending.drain(..).zip(&self.inverses) {
             self.sums[b] = add_with_inverse(&self.sums[b], &point, inv);
             self.busy[b] = false;
         }
     }
 
-    /// Σ (b+1)·bucket_b, by a running sum from the top bucket down.
+    /// Σ (b+1)·bucket_b (see [`reduce`]).
     pub fn weighted_sum(mut self) -> Projective<P> {
-        self.flush();
-        let mut running = Projective::<P>::zero();
-        let mut total = Projective::<P>::zero();
-        for (sum, overflow) in self.sums.iter().zip(&self.overflow).rev() {
-            running += sum;
-            running += overflow;
-            if !running.is_zero() {
-                total += &running;
-            }
+        // Deferred points keep their batches going until a batch is too small to amortise its
+        // inversion; the rest go to the Jacobian sums.
+        while self.pending.len() >= BATCH / 8 {
+            self.flush();
         }
-        total
-    }
-}
-
-/// The value whose inverse the affine sum p + q needs: x_q − x_p for a chord, 2·y_p for a
-/// tangent, zero when no inversion is needed (a summand or the result at infinity).
-fn denominator<P: SWCurveConfig>(p: &Affine<P>, q: &Affine<P>) -> P::BaseField {
-    if p.infinity || q.infinity {
-        P::BaseField::zero()
-    } else if p.x != q.x {
-        q.x - p.x
-    } else if p.y == q.y {
-        p.y.double() // zero when p = −p (y = 0): then the sum is at infinity
-    } else {
-        P::BaseField::zero()
-    }
-}
-
-/// p + q given the inverse of [`denominator`]`(p, q)`.
-fn add_with_inverse<P: SWCurveConfig>(p: &Affine<P>, q: &Affine<P>, inv: &P::BaseField) -> Affine<P> {
-    if p.infinity {
-        return *q;
-    }
-    if q.infinity {
-        return *p;
-    }
-    let (lambda, x) = if p.x != q.x {
-        let lambda = (q.y - p.y) * inv;
-        (lambda, lambda.square() - p.x - q.x)
-    } else if p.y == q.y && !p.y.is_zero() {
-        let x2 = p.x.square();
-        let lambda = (x2.double() + x2 + P::mul_by_a(p.x)) * inv;
-        (lambda, lambda.square() - p.x.double())
-    } else {
-        return Affine::<P>::zero();
-    };
-    let y = lambda * (p.x - x) - p.y;
-    Affine::new_unchecked(x, y)
-}
-
-/// Inverts every non-zero element in place with one field inversion; zeros stay zero.
-/// `prefix` is scratch space kept by the caller across rounds.
-fn invert_all<F: Field>(values: &mut [F], prefix: &mut Vec<F>) {
-    prefix.clear();
-    let mut product = F::one();
-    for v in values.iter() {
-        prefix.push(product);
-        if !v.is_zero() {
-            product *= v;
+        self.add_pending();
+        for (b, point) in std::mem::take(&mut self.deferred) {
+            self.overflow[b] += &point;
         }
+        self.fold_overflow();
+        reduce::weighted_sum(&self.sums, &mut self.inverter)
     }
-    // A product of non-zero field elements is non-zero.
-    let mut inverse = product.inverse().unwrap_or_default();
-    for (v, before) in values.iter_mut().zip(prefix.iter()).rev() {
-        if !v.is_zero() {
-            let inv = inverse * before;
-            inverse *= *v;
-            *v = inv;
-        }
+
+    /// Adds the Jacobian overflow sums into the affine bucket sums (one batch: the buckets
+    /// are distinct).
+    fn fold_overflow(&mut self) {
+        let spilled: Vec<usize> = (0..self.overflow.len()).filter(|b| !self.overflow[*b].is_zero()).collect();
+        let jacobian: Vec<Projective<P>> = spilled.iter().map(|b| self.overflow[*b]).collect();
+        self.pending.extend(spilled.into_iter().zip(Projective::normalize_batch(&jacobian)));
+        self.add_pending();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_bn254::{Fq, G1Affine, G1Projective, G2Affine, G2Projective};
+    use ark_bn254::{G1Affine, G1Projective, G2Affine, G2Projective};
     use ark_ec::{CurveGroup, PrimeGroup};
     use zk402_circuit::Fr;
-
-    #[test]
-    fn inverts_non_zero_elements_and_keeps_zeros() {
-        let mut values = vec![Fq::from(3u64), Fq::zero(), Fq::from(7u64), Fq::from(1u64)];
-        invert_all(&mut values, &mut Vec::new());
-        assert_eq!(
-            values,
-            vec![Fq::from(3u64).inverse().unwrap(), Fq::zero(), Fq::from(7u64).inverse().unwrap(), Fq::from(1u64)]
-        );
-    }
 
     /// Buckets with every special case: doubling, p + (−p), points at infinity, one point,
     /// none, and more points for one bucket than a batch holds.
@@ -176,7 +153,10 @@ mod tests {
     }
 
     /// Feeds the buckets' points interleaved (as an MSM does) and compares Σ (b+1)·bucket_b.
-    fn check<P: SWCurveConfig>(buckets: &[Vec<Affine<P>>]) {
+    fn check<P: SWCurveConfig>(buckets: &[Vec<Affine<P>>])
+    where
+        P::BaseField: NormInverse,
+    {
         let mut sums = BucketSums::<P>::new(buckets.len());
         let longest = buckets.iter().map(Vec::len).max().unwrap_or(0);
         for j in 0..longest {
