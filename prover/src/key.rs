@@ -3,11 +3,10 @@
 //! prepared verifying key for the self-check, and every point set of the zkey with its
 //! fixed-base window multiples ([`FixedBaseMsm`]). Built once at start; requests only read it.
 
+use crate::fft::CosetFft;
 use crate::msm::FixedBaseMsm;
 use ark_bn254::{Bn254, G1Affine, G2Affine, g1, g2};
-use ark_ff::{FftField, Field};
 use ark_groth16::{PreparedVerifyingKey, VerifyingKey};
-use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use sha2::{Digest, Sha256};
 use zk402_ceremony::{Matrix, Zkey, ZkeyError};
 use zk402_circuit::Fr;
@@ -35,10 +34,9 @@ pub struct ProvingKey {
     pub n_vars: usize,
     /// Public signals (wires 1..=n_public).
     pub n_public: usize,
-    /// The n-th roots of unity the QAP is interpolated on (n = domain size).
-    pub domain: Radix2EvaluationDomain<Fr>,
-    /// g^i for i < n, g a primitive 2n-th root: moves coefficients onto the odd coset.
-    pub coset_powers: Vec<Fr>,
+    /// The transform from the n-th roots of unity the QAP is interpolated on to their odd
+    /// coset (n = domain size).
+    pub fft: CosetFft,
     /// Non-zero entries of A, sorted by row.
     pub a_entries: Vec<Entry>,
     /// Non-zero entries of B, sorted by row.
@@ -95,14 +93,7 @@ impl ProvingKey {
                 return Err(KeyError::Shape(name));
             }
         }
-        let domain = Radix2EvaluationDomain::<Fr>::new(n as usize).ok_or(KeyError::Domain(n))?;
-        let shift = Fr::get_root_of_unity(2 * u64::from(n)).ok_or(KeyError::Domain(n))?;
-        let mut coset_powers = Vec::with_capacity(n as usize);
-        let mut power = Fr::ONE;
-        for _ in 0..n {
-            coset_powers.push(power);
-            power *= shift;
-        }
+        let fft = CosetFft::new(n as usize).ok_or(KeyError::Domain(n))?;
         let (mut a_entries, mut b_entries) = (Vec::new(), Vec::new());
         for coeff in &zkey.coeffs {
             let entry = (coeff.constraint, coeff.signal, coeff.value);
@@ -124,8 +115,7 @@ impl ProvingKey {
         Ok(ProvingKey {
             n_vars,
             n_public: zkey.n_public as usize,
-            domain,
-            coset_powers,
+            fft,
             a_entries,
             b_entries,
             alpha_g1: zkey.alpha_g1,

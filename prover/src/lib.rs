@@ -8,6 +8,7 @@
 //! every proof is verified before it is returned.
 
 pub mod bench;
+pub mod fft;
 pub mod key;
 pub mod load;
 pub mod msm;

@@ -8,18 +8,18 @@
 //! A and B, which is also why public inputs get their own rows (1·x_i · 0 = 0).
 
 use crate::key::{Entry, ProvingKey};
-use ark_poly::EvaluationDomain;
 use zk402_circuit::Fr;
 
 /// The H-query scalars for a witness that has `key.n_vars` wires.
 pub fn quotient_on_coset(key: &ProvingKey, witness: &[Fr]) -> Vec<Fr> {
-    let n = key.domain.size();
+    let n = key.fft.size();
     let mut a = matrix_times_witness(&key.a_entries, witness, n);
     let mut b = matrix_times_witness(&key.b_entries, witness, n);
     let mut c: Vec<Fr> = a.iter().zip(&b).map(|(x, y)| *x * y).collect();
-    for evals in [&mut a, &mut b, &mut c] {
-        to_odd_coset(key, evals);
-    }
+    rayon::join(
+        || key.fft.domain_to_coset(&mut a),
+        || rayon::join(|| key.fft.domain_to_coset(&mut b), || key.fft.domain_to_coset(&mut c)),
+    );
     a.iter().zip(&b).zip(&c).map(|((x, y), z)| *x * y - z).collect()
 }
 
@@ -34,13 +34,4 @@ fn matrix_times_witness(entries: &[Entry], witness: &[Fr], n: usize) -> Vec<Fr> 
         out[row as usize] += if w == Fr::from(1u64) { value } else { value * w };
     }
     out
-}
-
-/// Evaluations on ⟨ω⟩ → evaluations on g·⟨ω⟩ (inverse FFT, scale coefficient i by g^i, FFT).
-fn to_odd_coset(key: &ProvingKey, evals: &mut Vec<Fr>) {
-    key.domain.ifft_in_place(evals);
-    for (x, g) in evals.iter_mut().zip(&key.coset_powers) {
-        *x *= g;
-    }
-    key.domain.fft_in_place(evals);
 }
