@@ -50,7 +50,8 @@ where
     pub fn add(&mut self, bucket: usize, point: Affine<P>) {
         if !self.busy[bucket] {
             self.schedule(bucket, point);
-            if self.pending.len() == BATCH {
+            // Deferred points may have filled the batch at the last flush.
+            if self.pending.len() >= BATCH {
                 self.flush();
             }
         } else if self.deferred.len() < DEFERRED {
