@@ -10,8 +10,20 @@ use ark_ec::AffineRepr;
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 use ark_ff::{AdditiveGroup, Field, Zero};
 
+/// Batched chord additions on vector hardware: `sums[bucket] += point` for each pair, the
+/// buckets distinct and every pair a chord (both points finite, different x).
+pub trait ChordBatch<P: SWCurveConfig> {
+    /// Carries out the additions.
+    fn add(&mut self, sums: &mut [Affine<P>], pairs: &[(usize, Affine<P>)]);
+}
+
 /// A coordinate field whose inverses are batched in F_q.
 pub trait NormInverse: Field {
+    /// Vector chord additions over this field, where the CPU has them.
+    fn chord_batch<P: SWCurveConfig<BaseField = Self>>() -> Option<Box<dyn ChordBatch<P>>> {
+        None
+    }
+
     /// N(x) ∈ F_q, zero exactly when x is zero.
     fn norm_in_fq(&self) -> Fq;
     /// x⁻¹ given N(x)⁻¹.
@@ -19,6 +31,11 @@ pub trait NormInverse: Field {
 }
 
 impl NormInverse for Fq {
+    #[cfg(target_arch = "x86_64")]
+    fn chord_batch<P: SWCurveConfig<BaseField = Fq>>() -> Option<Box<dyn ChordBatch<P>>> {
+        super::ifma::ChordAdder::detect().map(|adder| Box::new(adder) as Box<dyn ChordBatch<P>>)
+    }
+
     fn norm_in_fq(&self) -> Fq {
         *self
     }

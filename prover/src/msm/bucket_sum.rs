@@ -6,7 +6,7 @@
 //! the bucket's Jacobian overflow sum instead, so equal buckets (all scalars 1, say) never
 //! stall the batch.
 
-use super::affine::{Inverter, NormInverse, add_with_inverse, denominator};
+use super::affine::{ChordBatch, Inverter, NormInverse, add_with_inverse, denominator};
 use super::reduce;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveGroup};
@@ -27,6 +27,8 @@ pub struct BucketSums<P: SWCurveConfig> {
     deferred: Vec<(usize, Affine<P>)>,
     inverses: Vec<P::BaseField>,
     inverter: Inverter,
+    /// Vector additions for chords, where the field and CPU have them.
+    lanes: Option<Box<dyn ChordBatch<P>>>,
 }
 
 impl<P: SWCurveConfig> BucketSums<P>
@@ -43,6 +45,7 @@ where
             deferred: Vec::with_capacity(DEFERRED),
             inverses: Vec::with_capacity(BATCH),
             inverter: Inverter::with_capacity(BATCH),
+            lanes: P::BaseField::chord_batch::<P>(),
         }
     }
 
@@ -86,8 +89,31 @@ where
         self.deferred = waiting;
     }
 
-    /// Carries out the pending additions with one inversion.
+    /// Carries out the pending additions, on vector lanes where there are some.
     fn add_pending(&mut self) {
+        if let Some(lanes) = &mut self.lanes {
+            // Pairs that are not chords (a summand at infinity, equal x) are rare: they go to
+            // the Jacobian sums, which are folded in last.
+            let (sums, overflow, busy) = (&self.sums, &mut self.overflow, &mut self.busy);
+            self.pending.retain(|(b, point)| {
+                let chord = !sums[*b].infinity && !point.infinity && sums[*b].x != point.x;
+                if !chord {
+                    overflow[*b] += point;
+                    busy[*b] = false;
+                }
+                chord
+            });
+            lanes.add(&mut self.sums, &self.pending);
+            for (b, _) in self.pending.drain(..) {
+                self.busy[b] = false;
+            }
+            return;
+        }
+        self.add_pending_with_one_inversion();
+    }
+
+    /// Carries out the pending additions (any pairs) with one inversion.
+    fn add_pending_with_one_inversion(&mut self) {
         self.inverses.clear();
         self.inverses.extend(self.pending.iter().map(|(b, point)| denominator(&self.sums[*b], point)));
         self.inverter.invert_all(&mut self.inverses);
@@ -118,7 +144,7 @@ where
         let spilled: Vec<usize> = (0..self.overflow.len()).filter(|b| !self.overflow[*b].is_zero()).collect();
         let jacobian: Vec<Projective<P>> = spilled.iter().map(|b| self.overflow[*b]).collect();
         self.pending.extend(spilled.into_iter().zip(Projective::normalize_batch(&jacobian)));
-        self.add_pending();
+        self.add_pending_with_one_inversion();
     }
 }
 
@@ -153,12 +179,25 @@ mod tests {
         check(&buckets);
     }
 
-    /// Feeds the buckets' points interleaved (as an MSM does) and compares Σ (b+1)·bucket_b.
+    /// Feeds the buckets' points interleaved (as an MSM does) and compares Σ (b+1)·bucket_b,
+    /// with vector lanes (where the CPU and field have them) and without.
     fn check<P: SWCurveConfig>(buckets: &[Vec<Affine<P>>])
     where
         P::BaseField: NormInverse,
     {
-        let mut sums = BucketSums::<P>::new(buckets.len());
+        for lanes in [true, false] {
+            let mut sums = BucketSums::<P>::new(buckets.len());
+            if !lanes {
+                sums.lanes = None;
+            }
+            check_sums(sums, buckets);
+        }
+    }
+
+    fn check_sums<P: SWCurveConfig>(mut sums: BucketSums<P>, buckets: &[Vec<Affine<P>>])
+    where
+        P::BaseField: NormInverse,
+    {
         let longest = buckets.iter().map(Vec::len).max().unwrap_or(0);
         for j in 0..longest {
             for (b, bucket) in buckets.iter().enumerate() {

@@ -11,6 +11,8 @@
 pub mod affine;
 pub mod bucket_sum;
 pub mod digits;
+#[cfg(target_arch = "x86_64")]
+pub mod ifma;
 pub mod reduce;
 
 use affine::NormInverse;
