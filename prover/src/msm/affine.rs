@@ -3,7 +3,8 @@
 //! multiplications, and a batch of n denominators costs 3(n−1) multiplications and one
 //! inversion. F_q² denominators are inverted through their norm in F_q (x⁻¹ = x̄·N(x)⁻¹): per
 //! element two squarings and five multiplications in F_q, against three F_q² multiplications
-//! (nine in F_q) when the F_q² products themselves are batched.
+//! (nine in F_q) when the F_q² products themselves are batched. Where the CPU has vector
+//! lanes for the field ([`ChordBatch`]), chord additions run there instead.
 
 use ark_bn254::{Fq, Fq2};
 use ark_ec::AffineRepr;
@@ -94,7 +95,7 @@ impl Inverter {
 
 /// The value whose inverse the affine sum p + q needs: x_q − x_p for a chord, 2·y_p for a
 /// tangent, zero when no inversion is needed (a summand or the result at infinity).
-pub fn denominator<P: SWCurveConfig>(p: &Affine<P>, q: &Affine<P>) -> P::BaseField {
+fn denominator<P: SWCurveConfig>(p: &Affine<P>, q: &Affine<P>) -> P::BaseField {
     if p.infinity || q.infinity {
         P::BaseField::zero()
     } else if p.x != q.x {
@@ -107,7 +108,7 @@ pub fn denominator<P: SWCurveConfig>(p: &Affine<P>, q: &Affine<P>) -> P::BaseFie
 }
 
 /// p + q given the inverse of [`denominator`]`(p, q)`.
-pub fn add_with_inverse<P: SWCurveConfig>(p: &Affine<P>, q: &Affine<P>, inv: &P::BaseField) -> Affine<P> {
+fn add_with_inverse<P: SWCurveConfig>(p: &Affine<P>, q: &Affine<P>, inv: &P::BaseField) -> Affine<P> {
     if p.infinity {
         return *q;
     }
@@ -128,19 +129,73 @@ pub fn add_with_inverse<P: SWCurveConfig>(p: &Affine<P>, q: &Affine<P>, inv: &P:
     Affine::new_unchecked(x, y)
 }
 
-/// p + q for every pair, with one inversion for all; `inverses` is scratch space.
-pub fn add_pairs<P: SWCurveConfig>(
-    pairs: &[(Affine<P>, Affine<P>)],
-    inverses: &mut Vec<P::BaseField>,
-    inverter: &mut Inverter,
-) -> Vec<Affine<P>>
+/// Whether p + q is a chord addition: both finite, different x.
+fn is_chord<P: SWCurveConfig>(p: &Affine<P>, q: &Affine<P>) -> bool {
+    !p.infinity && !q.infinity && p.x != q.x
+}
+
+/// Batched affine additions: chords on vector lanes where the field and CPU have them, every
+/// other pair (or all, without lanes) sharing one inversion per batch. Scratch space is kept
+/// across batches.
+pub struct BatchAdder<P: SWCurveConfig> {
+    lanes: Option<Box<dyn ChordBatch<P>>>,
+    others: Vec<(usize, Affine<P>)>,
+    inverses: Vec<P::BaseField>,
+    inverter: Inverter,
+}
+
+impl<P: SWCurveConfig> BatchAdder<P>
 where
     P::BaseField: NormInverse,
 {
-    inverses.clear();
-    inverses.extend(pairs.iter().map(|(p, q)| denominator(p, q)));
-    inverter.invert_all(inverses);
-    pairs.iter().zip(inverses.iter()).map(|((p, q), inv)| add_with_inverse(p, q, inv)).collect()
+    /// An adder with vector lanes where available, room for `capacity` pairs per batch.
+    pub fn new(capacity: usize) -> BatchAdder<P> {
+        BatchAdder { lanes: P::BaseField::chord_batch::<P>(), ..BatchAdder::scalar(capacity) }
+    }
+
+    /// An adder without vector lanes.
+    pub fn scalar(capacity: usize) -> BatchAdder<P> {
+        BatchAdder {
+            lanes: None,
+            others: Vec::new(),
+            inverses: Vec::with_capacity(capacity),
+            inverter: Inverter::with_capacity(capacity),
+        }
+    }
+
+    /// `sums[b] += q` for every `(b, q)` of `pairs` (distinct b), which it leaves empty.
+    pub fn add_into(&mut self, sums: &mut [Affine<P>], pairs: &mut Vec<(usize, Affine<P>)>) {
+        if let Some(lanes) = &mut self.lanes {
+            self.others.clear();
+            let others = &mut self.others;
+            pairs.retain(|(b, q)| {
+                let chord = is_chord(&sums[*b], q);
+                if !chord {
+                    others.push((*b, *q));
+                }
+                chord
+            });
+            lanes.add(sums, pairs);
+            std::mem::swap(pairs, &mut self.others);
+        }
+        if pairs.is_empty() {
+            return;
+        }
+        self.inverses.clear();
+        self.inverses.extend(pairs.iter().map(|(b, q)| denominator(&sums[*b], q)));
+        self.inverter.invert_all(&mut self.inverses);
+        for ((b, q), inv) in pairs.drain(..).zip(&self.inverses) {
+            sums[b] = add_with_inverse(&sums[b], &q, inv);
+        }
+    }
+
+    /// p + q for every pair.
+    pub fn add_pairs(&mut self, pairs: &[(Affine<P>, Affine<P>)]) -> Vec<Affine<P>> {
+        let mut sums: Vec<Affine<P>> = pairs.iter().map(|(p, _)| *p).collect();
+        let mut right: Vec<(usize, Affine<P>)> = pairs.iter().map(|(_, q)| *q).enumerate().collect();
+        self.add_into(&mut sums, &mut right);
+        sums
+    }
 }
 
 #[cfg(test)]
@@ -175,9 +230,11 @@ mod tests {
             let p = |k: u64| (g * P::ScalarField::from(k)).into_affine();
             let zero = Affine::<P>::zero();
             let pairs = [(p(1), p(2)), (p(5), p(5)), (p(9), -p(9)), (zero, p(4)), (p(3), zero), (zero, zero)];
-            let sums = add_pairs(&pairs, &mut Vec::new(), &mut Inverter::with_capacity(0));
-            for ((a, b), sum) in pairs.iter().zip(sums) {
-                assert_eq!(sum, (*a + *b).into_affine());
+            for mut adder in [BatchAdder::new(0), BatchAdder::scalar(0)] {
+                let sums = adder.add_pairs(&pairs);
+                for ((a, b), sum) in pairs.iter().zip(sums) {
+                    assert_eq!(sum, (*a + *b).into_affine());
+                }
             }
         }
         check(G1Projective::generator());

@@ -6,7 +6,7 @@
 //! the bucket's Jacobian overflow sum instead, so equal buckets (all scalars 1, say) never
 //! stall the batch.
 
-use super::affine::{ChordBatch, Inverter, NormInverse, add_with_inverse, denominator};
+use super::affine::{BatchAdder, NormInverse};
 use super::reduce;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveGroup};
@@ -25,10 +25,7 @@ pub struct BucketSums<P: SWCurveConfig> {
     busy: Vec<bool>,
     pending: Vec<(usize, Affine<P>)>,
     deferred: Vec<(usize, Affine<P>)>,
-    inverses: Vec<P::BaseField>,
-    inverter: Inverter,
-    /// Vector additions for chords, where the field and CPU have them.
-    lanes: Option<Box<dyn ChordBatch<P>>>,
+    adder: BatchAdder<P>,
 }
 
 impl<P: SWCurveConfig> BucketSums<P>
@@ -43,9 +40,7 @@ where
             busy: vec![false; buckets],
             pending: Vec::with_capacity(BATCH),
             deferred: Vec::with_capacity(DEFERRED),
-            inverses: Vec::with_capacity(BATCH),
-            inverter: Inverter::with_capacity(BATCH),
-            lanes: P::BaseField::chord_batch::<P>(),
+            adder: BatchAdder::new(BATCH),
         }
     }
 
@@ -89,38 +84,12 @@ where
         self.deferred = waiting;
     }
 
-    /// Carries out the pending additions, on vector lanes where there are some.
+    /// Carries out the pending additions.
     fn add_pending(&mut self) {
-        if let Some(lanes) = &mut self.lanes {
-            // Pairs that are not chords (a summand at infinity, equal x) are rare: they go to
-            // the Jacobian sums, which are folded in last.
-            let (sums, overflow, busy) = (&self.sums, &mut self.overflow, &mut self.busy);
-            self.pending.retain(|(b, point)| {
-                let chord = !sums[*b].infinity && !point.infinity && sums[*b].x != point.x;
-                if !chord {
-                    overflow[*b] += point;
-                    busy[*b] = false;
-                }
-                chord
-            });
-            lanes.add(&mut self.sums, &self.pending);
-            for (b, _) in self.pending.drain(..) {
-                self.busy[b] = false;
-            }
-            return;
+        for (b, _) in &self.pending {
+            self.busy[*b] = false;
         }
-        self.add_pending_with_one_inversion();
-    }
-
-    /// Carries out the pending additions (any pairs) with one inversion.
-    fn add_pending_with_one_inversion(&mut self) {
-        self.inverses.clear();
-        self.inverses.extend(self.pending.iter().map(|(b, point)| denominator(&self.sums[*b], point)));
-        self.inverter.invert_all(&mut self.inverses);
-        for ((b, point), inv) in self.pending.drain(..).zip(&self.inverses) {
-            self.sums[b] = add_with_inverse(&self.sums[b], &point, inv);
-            self.busy[b] = false;
-        }
+        self.adder.add_into(&mut self.sums, &mut self.pending);
     }
 
     /// Σ (b+1)·bucket_b (see [`reduce`]).
@@ -135,7 +104,7 @@ where
             self.overflow[b] += &point;
         }
         self.fold_overflow();
-        reduce::weighted_sum(&self.sums, &mut self.inverter)
+        reduce::weighted_sum(&self.sums, &mut self.adder)
     }
 
     /// Adds the Jacobian overflow sums into the affine bucket sums (one batch: the buckets
@@ -144,7 +113,7 @@ where
         let spilled: Vec<usize> = (0..self.overflow.len()).filter(|b| !self.overflow[*b].is_zero()).collect();
         let jacobian: Vec<Projective<P>> = spilled.iter().map(|b| self.overflow[*b]).collect();
         self.pending.extend(spilled.into_iter().zip(Projective::normalize_batch(&jacobian)));
-        self.add_pending_with_one_inversion();
+        self.add_pending();
     }
 }
 
@@ -188,7 +157,7 @@ mod tests {
         for lanes in [true, false] {
             let mut sums = BucketSums::<P>::new(buckets.len());
             if !lanes {
-                sums.lanes = None;
+                sums.adder = BatchAdder::scalar(BATCH);
             }
             check_sums(sums, buckets);
         }

@@ -7,7 +7,7 @@
 //!
 //! leaves two running sums of about √buckets terms.
 
-use super::affine::{Inverter, NormInverse, add_pairs};
+use super::affine::{BatchAdder, NormInverse};
 use ark_ec::AdditiveGroup;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ff::Zero;
@@ -16,7 +16,7 @@ use ark_ff::Zero;
 const SPLIT_FROM: usize = 64;
 
 /// Σ (b+1)·sums[b].
-pub fn weighted_sum<P: SWCurveConfig>(sums: &[Affine<P>], inverter: &mut Inverter) -> Projective<P>
+pub fn weighted_sum<P: SWCurveConfig>(sums: &[Affine<P>], adder: &mut BatchAdder<P>) -> Projective<P>
 where
     P::BaseField: NormInverse,
 {
@@ -25,10 +25,9 @@ where
         return running_sum(sums);
     }
     let k = 1usize << (m.trailing_zeros() / 2);
-    let mut inverses = Vec::with_capacity(m / 2);
-    let by_hi = group_sums(sums.to_vec(), k, &mut inverses, inverter);
+    let by_hi = group_sums(sums.to_vec(), k, adder);
     let by_lo: Vec<Affine<P>> = (0..k).flat_map(|lo| sums.iter().skip(lo).step_by(k).copied()).collect();
-    let by_lo = group_sums(by_lo, m / k, &mut inverses, inverter);
+    let by_lo = group_sums(by_lo, m / k, adder);
     let total: Projective<P> = by_hi.iter().sum();
     let mut high = running_sum(&by_hi) - total;
     for _ in 0..k.trailing_zeros() {
@@ -52,19 +51,14 @@ fn running_sum<P: SWCurveConfig>(points: &[Affine<P>]) -> Projective<P> {
 
 /// The sum of each run of `group` consecutive points (`group` a power of two dividing the
 /// length), pairing neighbours level by level, one inversion per level.
-fn group_sums<P: SWCurveConfig>(
-    mut points: Vec<Affine<P>>,
-    group: usize,
-    inverses: &mut Vec<P::BaseField>,
-    inverter: &mut Inverter,
-) -> Vec<Affine<P>>
+fn group_sums<P: SWCurveConfig>(mut points: Vec<Affine<P>>, group: usize, adder: &mut BatchAdder<P>) -> Vec<Affine<P>>
 where
     P::BaseField: NormInverse,
 {
     let mut size = group;
     while size > 1 {
         let pairs: Vec<(Affine<P>, Affine<P>)> = points.chunks_exact(2).map(|pair| (pair[0], pair[1])).collect();
-        points = add_pairs(&pairs, inverses, inverter);
+        points = adder.add_pairs(&pairs);
         size /= 2;
     }
     points
@@ -91,7 +85,9 @@ mod tests {
             .collect();
         let expected: Projective<P> =
             sums.iter().enumerate().map(|(b, s)| *s * P::ScalarField::from(b as u64 + 1)).sum();
-        assert_eq!(weighted_sum(&sums, &mut Inverter::with_capacity(0)), expected, "{m} buckets");
+        for mut adder in [BatchAdder::new(0), BatchAdder::scalar(0)] {
+            assert_eq!(weighted_sum(&sums, &mut adder), expected, "{m} buckets");
+        }
     }
 
     #[test]
