@@ -34,7 +34,7 @@ pub trait NormInverse: Field {
 impl NormInverse for Fq {
     #[cfg(target_arch = "x86_64")]
     fn chord_batch<P: SWCurveConfig<BaseField = Fq>>() -> Option<Box<dyn ChordBatch<P>>> {
-        super::ifma::ChordAdder::detect().map(|adder| Box::new(adder) as Box<dyn ChordBatch<P>>)
+        super::ifma::chord_batch()
     }
 
     fn norm_in_fq(&self) -> Fq {
@@ -47,6 +47,11 @@ impl NormInverse for Fq {
 }
 
 impl NormInverse for Fq2 {
+    #[cfg(target_arch = "x86_64")]
+    fn chord_batch<P: SWCurveConfig<BaseField = Fq2>>() -> Option<Box<dyn ChordBatch<P>>> {
+        super::ifma::chord_batch()
+    }
+
     /// x·x̄ = c0² + c1² (u² = −1).
     fn norm_in_fq(&self) -> Fq {
         self.norm()

@@ -9,11 +9,11 @@
 //! product is below 2^260·q (q < 2^254: 2q × 32q, say) give a product below 2q.
 
 use ark_bn254::Fq;
-use ark_ff::PrimeField;
+use ark_ff::{BigInt, PrimeField};
 use std::arch::x86_64::*;
 
 /// Four little-endian 64-bit words (ark-ff's limbs) for each of eight lanes: `words[k][lane]`.
-pub type Words = [[u64; 8]; 4];
+type Words = [[u64; 8]; 4];
 
 /// Eight F_q elements, five 52-bit limbs each.
 #[derive(Clone, Copy)]
@@ -63,6 +63,8 @@ const fn minus_q_inverse() -> u64 {
 pub const Q: [u64; 5] = multiple_of_q(1);
 /// 2q.
 pub const Q2: [u64; 5] = multiple_of_q(2);
+/// 4q.
+pub const Q4: [u64; 5] = multiple_of_q(4);
 /// 16q.
 pub const Q16: [u64; 5] = multiple_of_q(16);
 const Q_INV: u64 = minus_q_inverse();
@@ -125,10 +127,25 @@ impl Fq8 {
         Fq8(splat(limbs))
     }
 
+    /// Eight elements (ark-ff's plain form), times 16 (→ scaled) if `scaled`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub fn from_values(values: &[Fq; 8], scaled: bool) -> Fq8 {
+        Fq8::from_words(&std::array::from_fn(|k| std::array::from_fn(|lane| values[lane].0.0[k])), scaled)
+    }
+
+    /// The eight elements of a value below q.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub fn to_values(self) -> [Fq; 8] {
+        let words = self.to_words();
+        std::array::from_fn(|lane| Fq::new_unchecked(BigInt(std::array::from_fn(|k| words[k][lane]))))
+    }
+
     /// Eight values below 2^256 from their words; times 16 (plain → scaled) if `scaled`.
     #[target_feature(enable = "avx512f")]
     #[inline]
-    pub fn from_words(words: &Words, scaled: bool) -> Fq8 {
+    fn from_words(words: &Words, scaled: bool) -> Fq8 {
         let [w0, w1, w2, w3] = words.each_ref().map(|lanes| load(lanes));
         let mask = _mm512_set1_epi64(MASK as i64);
         let or = |a, b| _mm512_and_si512(_mm512_or_si512(a, b), mask);
@@ -154,7 +171,7 @@ impl Fq8 {
     /// The words of eight values below 2^256.
     #[target_feature(enable = "avx512f")]
     #[inline]
-    pub fn to_words(self) -> Words {
+    fn to_words(self) -> Words {
         let [l0, l1, l2, l3, l4] = self.0;
         let words = [
             _mm512_or_si512(l0, _mm512_slli_epi64::<52>(l1)),
@@ -246,6 +263,13 @@ impl Fq8 {
         }))
     }
 
+    /// A value below 8q reduced below q.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub fn reduced(self) -> Fq8 {
+        self.reduce_below(Q4).reduce_below(Q2).reduce_below(Q)
+    }
+
     /// self − bound in the lanes where self ≥ bound.
     #[target_feature(enable = "avx512f")]
     #[inline]
@@ -267,7 +291,6 @@ impl Fq8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_ff::BigInt;
 
     fn random() -> [Fq; 8] {
         std::array::from_fn(|_| {
@@ -277,17 +300,9 @@ mod tests {
         })
     }
 
-    fn words(values: &[Fq; 8]) -> Words {
-        std::array::from_fn(|k| std::array::from_fn(|lane| values[lane].0.0[k]))
-    }
-
-    fn values(words: &Words) -> [Fq; 8] {
-        std::array::from_fn(|lane| Fq::new_unchecked(BigInt(std::array::from_fn(|k| words[k][lane]))))
-    }
-
     /// Runs `f` where the CPU has IFMA (the tests pass trivially elsewhere).
     fn on_ifma(f: impl FnOnce()) {
-        if super::super::ChordAdder::detect().is_some() {
+        if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512ifma") {
             f();
         }
     }
@@ -298,15 +313,13 @@ mod tests {
             let (a, b) = (random(), random());
             // SAFETY: the CPU has AVX-512 F and IFMA.
             let (plain, scaled) = unsafe {
-                let (a8, b8) = (Fq8::from_words(&words(&a), false), Fq8::from_words(&words(&b), true));
-                let plain = a8.mul(b8).reduce_below(Q).to_words();
-                let scaled = b8.mul(b8).reduce_below(Q2).reduce_below(Q).to_words();
-                (plain, scaled)
+                let (a8, b8) = (Fq8::from_values(&a, false), Fq8::from_values(&b, true));
+                (a8.mul(b8).reduced().to_values(), b8.mul(b8).reduced().to_values())
             };
             let sixteen = Fq::from(16u64);
             for lane in 0..8 {
-                assert_eq!(values(&plain)[lane], a[lane] * b[lane]);
-                assert_eq!(values(&scaled)[lane], b[lane] * b[lane] * sixteen);
+                assert_eq!(plain[lane], a[lane] * b[lane]);
+                assert_eq!(scaled[lane], b[lane] * b[lane] * sixteen);
             }
         });
     }
@@ -317,19 +330,25 @@ mod tests {
             let (a, mut b) = (random(), random());
             b[3] = a[3]; // a zero difference
             b[5] = Fq::from(0u64);
+            let mut c = random();
+            c[0] = -Fq::from(1u64); // q − 1: 7q − 1 before reduction
             // SAFETY: the CPU has AVX-512 F and IFMA.
-            let (sum, difference, scaled) = unsafe {
-                let (a8, b8) = (Fq8::from_words(&words(&a), false), Fq8::from_words(&words(&b), false));
-                let sum = a8.add(b8).reduce_below(Q).to_words();
-                let difference = a8.sub(b8, Q).reduce_below(Q).to_words();
-                let scaled = a8.times_16().sub(Fq8::from_words(&words(&b), true), Q16);
-                (sum, difference, scaled.mul(Fq8::splat(limbs(Fq::from(1u64).0.0))).reduce_below(Q).to_words())
+            let (sum, difference, scaled, large) = unsafe {
+                let (a8, b8) = (Fq8::from_values(&a, false), Fq8::from_values(&b, false));
+                let sum = a8.add(b8).reduced().to_values();
+                let difference = a8.sub(b8, Q).reduced().to_values();
+                // (16a − 16b)·(plain one) is plain a − b.
+                let one = Fq8::from_values(&[Fq::from(1u64); 8], false);
+                let scaled = a8.times_16().sub(Fq8::from_values(&b, true), Q16).mul(one).reduced().to_values();
+                let c8 = Fq8::from_values(&c, false);
+                let large = c8.add(Fq8::splat(Q2)).add(Fq8::splat(Q4)).reduced().to_values();
+                (sum, difference, scaled, large)
             };
             for lane in 0..8 {
-                assert_eq!(values(&sum)[lane], a[lane] + b[lane]);
-                assert_eq!(values(&difference)[lane], a[lane] - b[lane]);
-                // (16a − 16b)·(plain one) is plain a − b.
-                assert_eq!(values(&scaled)[lane], a[lane] - b[lane]);
+                assert_eq!(sum[lane], a[lane] + b[lane]);
+                assert_eq!(difference[lane], a[lane] - b[lane]);
+                assert_eq!(scaled[lane], a[lane] - b[lane]);
+                assert_eq!(large[lane], c[lane]);
             }
         });
     }
