@@ -12,11 +12,9 @@ use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::Zero;
 
-/// Additions that share one inversion.
-const BATCH: usize = 256;
-
-/// Points that may wait for a later batch because their bucket was busy.
-const DEFERRED: usize = 256;
+/// Additions that share one inversion: a sixteenth of the buckets (fewer collisions with
+/// busy buckets), within these bounds.
+const BATCH: std::ops::RangeInclusive<usize> = 256..=1024;
 
 /// Sums of points per bucket; [`BucketSums::weighted_sum`] returns Σ (b+1)·bucket_b.
 pub struct BucketSums<P: SWCurveConfig> {
@@ -26,6 +24,8 @@ pub struct BucketSums<P: SWCurveConfig> {
     pending: Vec<(usize, Affine<P>)>,
     deferred: Vec<(usize, Affine<P>)>,
     adder: BatchAdder<P>,
+    /// Pending additions per batch, and the most points that may wait (as many).
+    batch: usize,
 }
 
 impl<P: SWCurveConfig> BucketSums<P>
@@ -34,13 +34,15 @@ where
 {
     /// `buckets` empty buckets.
     pub fn new(buckets: usize) -> BucketSums<P> {
+        let batch = (buckets / 16).clamp(*BATCH.start(), *BATCH.end());
         BucketSums {
             sums: vec![Affine::<P>::zero(); buckets],
             overflow: vec![Projective::<P>::zero(); buckets],
             busy: vec![false; buckets],
-            pending: Vec::with_capacity(BATCH),
-            deferred: Vec::with_capacity(DEFERRED),
-            adder: BatchAdder::new(BATCH),
+            pending: Vec::with_capacity(batch),
+            deferred: Vec::with_capacity(batch),
+            adder: BatchAdder::new(batch),
+            batch,
         }
     }
 
@@ -49,10 +51,10 @@ where
         if !self.busy[bucket] {
             self.schedule(bucket, point);
             // Deferred points may have filled the batch at the last flush.
-            if self.pending.len() >= BATCH {
+            if self.pending.len() >= self.batch {
                 self.flush();
             }
-        } else if self.deferred.len() < DEFERRED {
+        } else if self.deferred.len() < self.batch {
             self.deferred.push((bucket, point));
         } else {
             self.overflow[bucket] += &point;
@@ -75,7 +77,7 @@ where
         self.add_pending();
         let mut waiting = std::mem::take(&mut self.deferred);
         waiting.retain(|&(b, point)| {
-            if self.busy[b] || self.pending.len() == BATCH {
+            if self.busy[b] || self.pending.len() == self.batch {
                 return true;
             }
             self.schedule(b, point);
@@ -96,7 +98,7 @@ where
     pub fn weighted_sum(mut self) -> Projective<P> {
         // Deferred points keep their batches going until a batch is too small to amortise its
         // inversion; the rest go to the Jacobian sums.
-        while self.pending.len() >= BATCH / 8 {
+        while self.pending.len() >= self.batch / 8 {
             self.flush();
         }
         self.add_pending();
@@ -140,7 +142,7 @@ mod tests {
             vec![p(6), p(6), -p(12), p(1), p(1), p(1), p(1), p(2)],
             vec![G1Affine::zero(), G1Affine::zero()],
         ];
-        buckets.push((0..2 * BATCH as u64 + 3).map(|k| p(k % 5 + 1)).collect());
+        buckets.push((0..2 * *BATCH.end() as u64 + 3).map(|k| p(k % 5 + 1)).collect());
         check(&buckets);
         let h = G2Projective::generator();
         let q = |k: u64| (h * Fr::from(k)).into_affine();
@@ -157,7 +159,7 @@ mod tests {
         for lanes in [true, false] {
             let mut sums = BucketSums::<P>::new(buckets.len());
             if !lanes {
-                sums.adder = BatchAdder::scalar(BATCH);
+                sums.adder = BatchAdder::scalar(0);
             }
             check_sums(sums, buckets);
         }
