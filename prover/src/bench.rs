@@ -36,6 +36,7 @@ pub fn run(config: &BenchConfig) -> BenchResult<()> {
     let prover = Arc::new(Prover::load(&config.zkey, &config.wasm)?);
     let engine = prover.witness_engine();
     println!("load: zkey, fixed-base tables, {engine} witness engine {:.0} ms", ms(started.elapsed()));
+    println!("curve arithmetic: {}", crate::msm::arithmetic());
     let now = sample::unix_now();
     let inputs = sample::payment(now, 600, Fr::from(42u64))?;
     prover.prove(&inputs)?; // warm-up

@@ -23,6 +23,15 @@ use bucket_sum::BucketSums;
 use rayon::prelude::*;
 use zk402_circuit::Fr;
 
+/// How the bucket additions run here: on AVX-512 IFMA lanes or scalar.
+pub fn arithmetic() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    if ifma::available() {
+        return "AVX-512 IFMA, 8 lanes";
+    }
+    "scalar (ark-ff)"
+}
+
 /// Widest window the tables support (2^(c−1) buckets per MSM).
 pub const MAX_WINDOW: usize = 20;
 

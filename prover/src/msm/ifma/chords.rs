@@ -49,10 +49,9 @@ pub struct ChordAdder<F: LaneFormulas> {
 }
 
 impl<F: LaneFormulas> ChordAdder<F> {
-    /// An adder, where the CPU has AVX-512 F and IFMA.
+    /// An adder, where the lanes run ([`super::available`]).
     pub fn detect() -> Option<ChordAdder<F>> {
-        let available = is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512ifma");
-        available.then(|| ChordAdder { groups: Vec::new(), inverter: Inverter::with_capacity(8) })
+        super::available().then(|| ChordAdder { groups: Vec::new(), inverter: Inverter::with_capacity(8) })
     }
 
     /// For each `(bucket, point)` of `pairs`, `sums[bucket] += point`. The buckets must be

@@ -14,6 +14,14 @@ pub use chords::{ChordAdder, LaneFormulas};
 use super::affine::ChordBatch;
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 
+/// Whether the IFMA lanes run: the CPU has AVX-512 F and IFMA, and `ZK402_PROVER_IFMA` is not
+/// `off` (a switch for measuring the scalar path on the same machine).
+pub fn available() -> bool {
+    is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512ifma")
+        && std::env::var_os("ZK402_PROVER_IFMA").is_none_or(|v| v != "off")
+}
+
 /// Chord additions on IFMA lanes over P's coordinate field, where the CPU has them.
 pub fn chord_batch<P: SWCurveConfig>() -> Option<Box<dyn ChordBatch<P>>>
 where
