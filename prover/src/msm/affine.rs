@@ -87,7 +87,7 @@ impl Inverter {
             }
         }
         // A product of non-zero field elements is non-zero.
-        let mut inverse = product.inverse().unwrap_or_default();
+        let mut inverse = super::inverse::inverse(&product).unwrap_or_default();
         for ((value, norm), before) in values.iter_mut().zip(&self.norms).zip(&self.prefix).rev() {
             if !norm.is_zero() {
                 let norm_inverse = inverse * before;

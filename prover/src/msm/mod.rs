@@ -13,6 +13,7 @@ pub mod bucket_sum;
 pub mod digits;
 #[cfg(target_arch = "x86_64")]
 pub mod ifma;
+pub mod inverse;
 pub mod reduce;
 
 use affine::NormInverse;

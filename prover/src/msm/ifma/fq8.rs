@@ -8,8 +8,8 @@
 //! that each caller tracks: a Montgomery product is below a·b/2^260 + q, so factors whose
 //! product is below 2^260·q (q < 2^254: 2q × 32q, say) give a product below 2q.
 
-use ark_bn254::Fq;
-use ark_ff::{BigInt, PrimeField};
+use ark_bn254::{Fq, FqConfig};
+use ark_ff::{BigInt, MontConfig, PrimeField};
 use std::arch::x86_64::*;
 
 /// Four little-endian 64-bit words (ark-ff's limbs) for each of eight lanes: `words[k][lane]`.
@@ -47,18 +47,6 @@ const fn multiple_of_q(k: u64) -> [u64; 5] {
     out
 }
 
-/// −q⁻¹ mod 2^52, by Newton's iteration on the lowest word.
-const fn minus_q_inverse() -> u64 {
-    let q0 = Fq::MODULUS.0[0];
-    let mut inverse: u64 = 1;
-    let mut i = 0;
-    while i < 6 {
-        inverse = inverse.wrapping_mul(2u64.wrapping_sub(q0.wrapping_mul(inverse)));
-        i += 1;
-    }
-    inverse.wrapping_neg() & MASK
-}
-
 /// q.
 pub const Q: [u64; 5] = multiple_of_q(1);
 /// 2q.
@@ -67,7 +55,8 @@ pub const Q2: [u64; 5] = multiple_of_q(2);
 pub const Q4: [u64; 5] = multiple_of_q(4);
 /// 16q.
 pub const Q16: [u64; 5] = multiple_of_q(16);
-const Q_INV: u64 = minus_q_inverse();
+/// −q⁻¹ mod 2^52.
+const Q_INV: u64 = <FqConfig as MontConfig<4>>::INV & MASK;
 
 /// a − b if a ≥ b, else a (normalised limbs).
 const fn minus_if_at_least(a: [u64; 5], b: [u64; 5]) -> [u64; 5] {
