@@ -186,11 +186,7 @@ fn less_than_q(x: &[u64; 5]) -> bool {
 mod tests {
     use super::*;
 
-    fn random() -> Fq {
-        let mut bytes = [0u8; 64];
-        getrandom::fill(&mut bytes).unwrap();
-        Fq::from_le_bytes_mod_order(&bytes)
-    }
+    use crate::msm::random_element as random;
 
     #[test]
     fn inverses_match_arkworks() {
@@ -198,7 +194,7 @@ mod tests {
         let mut values: Vec<Fq> = vec![Fq::from(1u64), Fq::from(2u64), Fq::from(3u64), q_minus(1), q_minus(2)];
         values.extend((0..254).map(|k| Fq::from(2u64).pow([k])));
         values.extend((1..254).map(|k| Fq::from(2u64).pow([k]) - Fq::from(1u64)));
-        values.extend((0..20_000).map(|_| random()));
+        values.extend((0..20_000).map(|_| random::<Fq>()));
         // Representations (not values) that are small or near q.
         values.extend([1u64, 2, 3, u64::MAX].map(|w| Fq::new_unchecked(BigInt([w, 0, 0, 0]))));
         for x in values {
@@ -207,7 +203,7 @@ mod tests {
         }
         assert_eq!(inverse(&Fq::from(0u64)), None);
         // Cut short, the GCD falls back to ark-ff.
-        let x = random();
+        let x: Fq = random();
         assert_eq!(integer_inverse(&x.0.0, 2), None);
         assert_eq!(inverse_within(&x, 2), x.inverse());
     }

@@ -130,6 +130,14 @@ where
     }
 }
 
+/// A uniformly random field element, for tests.
+#[cfg(test)]
+pub(crate) fn random_element<F: PrimeField>() -> F {
+    let mut bytes = [0u8; 64];
+    getrandom::fill(&mut bytes).unwrap();
+    F::from_le_bytes_mod_order(&bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,9 +146,7 @@ mod tests {
     use ark_ec::{CurveGroup, PrimeGroup};
 
     fn random_scalar() -> Fr {
-        let mut bytes = [0u8; 64];
-        getrandom::fill(&mut bytes).unwrap();
-        Fr::from_le_bytes_mod_order(&bytes)
+        random_element()
     }
 
     fn random_points<G: CurveGroup<ScalarField = Fr> + PrimeGroup>(n: usize) -> Vec<G::Affine> {

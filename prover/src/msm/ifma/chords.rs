@@ -110,17 +110,11 @@ mod tests {
     use super::*;
     use ark_ec::short_weierstrass::Projective;
     use ark_ec::{CurveGroup, PrimeGroup};
-    use ark_ff::PrimeField;
     use zk402_circuit::Fr;
 
     fn random_points<P: SWCurveConfig<ScalarField = Fr>>(n: usize) -> Vec<Affine<P>> {
-        let points: Vec<Projective<P>> = (0..n)
-            .map(|_| {
-                let mut bytes = [0u8; 64];
-                getrandom::fill(&mut bytes).unwrap();
-                Projective::<P>::generator() * Fr::from_le_bytes_mod_order(&bytes)
-            })
-            .collect();
+        let points: Vec<Projective<P>> =
+            (0..n).map(|_| Projective::<P>::generator() * crate::msm::random_element::<Fr>()).collect();
         Projective::normalize_batch(&points)
     }
 

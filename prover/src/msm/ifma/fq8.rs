@@ -282,11 +282,7 @@ mod tests {
     use super::*;
 
     fn random() -> [Fq; 8] {
-        std::array::from_fn(|_| {
-            let mut bytes = [0u8; 64];
-            getrandom::fill(&mut bytes).unwrap();
-            Fq::from_le_bytes_mod_order(&bytes)
-        })
+        std::array::from_fn(|_| crate::msm::random_element())
     }
 
     /// Runs `f` where the CPU has IFMA (the tests pass trivially elsewhere).
