@@ -5,7 +5,7 @@
 //!
 //! Lane l of group g takes pair 8g + l, so the denominators' norms in F_q form eight chains
 //! of products (Montgomery's simultaneous inversion per lane); the eight chain products are
-//! inverted together in ark-ff with one inversion. The formulas per coordinate field are
+//! inverted together with one F_q inversion. The formulas per coordinate field are
 //! [`LaneFormulas`] (F_q for G1, F_q² for G2).
 
 use super::fq8::{Fq8, Q, SCALED_ONE};
@@ -94,7 +94,7 @@ impl<F: LaneFormulas> ChordAdder<F> {
     }
 
     /// The scaled inverses of the eight lanes' chain products (scaled, below 2q, non-zero),
-    /// with one inversion in ark-ff.
+    /// with one F_q inversion.
     #[target_feature(enable = "avx512f")]
     fn invert_lanes(&mut self, chain: Fq8) -> Fq8 {
         // Read as ark-ff's plain form, a scaled c is 16c; 256·(16c)⁻¹ is c⁻¹ scaled.
