@@ -1,6 +1,6 @@
-//! G1 and G2 bucket additions on AVX-512 IFMA, eight field elements per instruction, where the CPU
-//! has it (checked at run time; elsewhere the scalar path runs). The only unsafe code of the
-//! crate: SIMD loads and stores of plain arrays, and calls into functions compiled for
+//! G1 and G2 bucket additions on AVX-512 IFMA, eight field elements per instruction, where
+//! the CPU has it (checked at run time; elsewhere the scalar path runs). The only unsafe code
+//! of the crate: SIMD loads and stores of plain arrays, and calls into functions compiled for
 //! AVX-512, made only after the CPU was seen to have it.
 #![allow(unsafe_code)]
 
