@@ -111,7 +111,7 @@ where
         self.window
     }
 
-    /// Σ scalars[i]·Pᵢ. Extra scalars past the last base are ignored (as arkworks does).
+    /// Σ `scalars[i]`·Pᵢ. Extra scalars past the last base are ignored (as arkworks does).
     pub fn msm(&self, scalars: &[Fr]) -> Projective<P> {
         let mut buckets = BucketSums::<P>::new(1 << (self.window - 1));
         for ((scalar, row), finite) in scalars.iter().zip(self.table.chunks_exact(self.windows)).zip(&self.finite) {

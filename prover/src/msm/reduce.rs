@@ -15,7 +15,7 @@ use ark_ff::Zero;
 /// Below this many buckets the running sum is used as is.
 const SPLIT_FROM: usize = 64;
 
-/// Σ (b+1)·sums[b].
+/// Σ (b+1)·`sums[b]`.
 pub fn weighted_sum<P: SWCurveConfig>(sums: &[Affine<P>], adder: &mut BatchAdder<P>) -> Projective<P>
 where
     P::BaseField: NormInverse,
@@ -36,7 +36,7 @@ where
     high + running_sum(&by_lo)
 }
 
-/// Σ (i+1)·points[i] by a running sum from the top down, in Jacobian coordinates.
+/// Σ (i+1)·`points[i]` by a running sum from the top down, in Jacobian coordinates.
 fn running_sum<P: SWCurveConfig>(points: &[Affine<P>]) -> Projective<P> {
     let mut running = Projective::<P>::zero();
     let mut total = Projective::<P>::zero();

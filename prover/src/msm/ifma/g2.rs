@@ -1,4 +1,4 @@
-//! Chord formulas over F_q² = F_q[u]/(u² + 1) (G2), each coordinate as two [`Fq8`]: the
+//! Chord formulas over F_q² = F_q(u) with u² = −1 (G2), each coordinate as two [`Fq8`]: the
 //! denominator is inverted through its norm, x⁻¹ = x̄·N(x)⁻¹; seventeen 8-lane
 //! multiplications per eight additions, with the chain's three.
 
