@@ -194,10 +194,10 @@ where
         }
     }
 
-    /// p + q for every pair.
-    pub fn add_pairs(&mut self, pairs: &[(Affine<P>, Affine<P>)]) -> Vec<Affine<P>> {
-        let mut sums: Vec<Affine<P>> = pairs.iter().map(|(p, _)| *p).collect();
-        let mut right: Vec<(usize, Affine<P>)> = pairs.iter().map(|(_, q)| *q).enumerate().collect();
+    /// `points[2i] + points[2i+1]` for every i (an odd last point is dropped).
+    pub fn add_neighbours(&mut self, points: &[Affine<P>]) -> Vec<Affine<P>> {
+        let mut sums: Vec<Affine<P>> = points.chunks_exact(2).map(|pair| pair[0]).collect();
+        let mut right: Vec<(usize, Affine<P>)> = points.chunks_exact(2).map(|pair| pair[1]).enumerate().collect();
         self.add_into(&mut sums, &mut right);
         sums
     }
@@ -236,7 +236,9 @@ mod tests {
             let zero = Affine::<P>::zero();
             let pairs = [(p(1), p(2)), (p(5), p(5)), (p(9), -p(9)), (zero, p(4)), (p(3), zero), (zero, zero)];
             for mut adder in [BatchAdder::new(0), BatchAdder::scalar(0)] {
-                let sums = adder.add_pairs(&pairs);
+                let points: Vec<Affine<P>> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
+                let sums = adder.add_neighbours(&points);
+                assert_eq!(sums.len(), pairs.len());
                 for ((a, b), sum) in pairs.iter().zip(sums) {
                     assert_eq!(sum, (*a + *b).into_affine());
                 }

@@ -50,15 +50,14 @@ fn running_sum<P: SWCurveConfig>(points: &[Affine<P>]) -> Projective<P> {
 }
 
 /// The sum of each run of `group` consecutive points (`group` a power of two dividing the
-/// length), pairing neighbours level by level, one inversion per level.
+/// length), pairing neighbours level by level, each level one batch of additions.
 fn group_sums<P: SWCurveConfig>(mut points: Vec<Affine<P>>, group: usize, adder: &mut BatchAdder<P>) -> Vec<Affine<P>>
 where
     P::BaseField: NormInverse,
 {
     let mut size = group;
     while size > 1 {
-        let pairs: Vec<(Affine<P>, Affine<P>)> = points.chunks_exact(2).map(|pair| (pair[0], pair[1])).collect();
-        points = adder.add_pairs(&pairs);
+        points = adder.add_neighbours(&points);
         size /= 2;
     }
     points
