@@ -8,7 +8,7 @@
 use anchor_lang::prelude::Pubkey;
 use solana_hash::Hash;
 use solana_signature::Signature;
-use solana_transaction::Transaction;
+use solana_transaction::{CompiledInstruction, Transaction};
 use solana_transaction_error::TransactionError;
 use std::future::Future;
 
@@ -40,6 +40,18 @@ pub struct ConfirmedTransaction {
     pub error: Option<TransactionError>,
     /// The program log lines (`Program log: …`, `Program data: …`, …).
     pub logs: Vec<String>,
+}
+
+impl ConfirmedTransaction {
+    /// The account keys its instructions index into, in index order.
+    pub fn account_keys(&self) -> &[Pubkey] {
+        &self.transaction.message.account_keys
+    }
+
+    /// Its top-level instructions.
+    pub fn instructions(&self) -> &[CompiledInstruction] {
+        &self.transaction.message.instructions
+    }
 }
 
 /// Why a chain call failed.

@@ -77,9 +77,9 @@ pub async fn confirm_payment<C: Chain>(
 
 /// Whether a top-level instruction of `tx` calls `program_id` with `policy` among its accounts.
 fn invokes_with(tx: &ConfirmedTransaction, program_id: &Pubkey, policy: &Pubkey) -> bool {
-    let keys = &tx.transaction.message.account_keys;
+    let keys = tx.account_keys();
     let key = |index: u8| keys.get(usize::from(index));
-    tx.transaction.message.instructions.iter().any(|ix| {
+    tx.instructions().iter().any(|ix| {
         key(ix.program_id_index).is_some_and(|p| p.as_ref() == program_id.as_ref())
             && ix.accounts.iter().any(|&a| key(a).is_some_and(|k| k.as_ref() == policy.as_ref()))
     })

@@ -47,11 +47,11 @@ pub async fn find_payment(
     if tx.error.is_some() {
         return Err(TransferError::Failed);
     }
-    let message = &tx.transaction.message;
-    let key = |index: u8| message.account_keys.get(usize::from(index)).copied();
+    let keys = tx.account_keys();
+    let key = |index: u8| keys.get(usize::from(index)).copied();
     let mut amount = 0u64;
     let mut found = false;
-    for ix in &message.instructions {
+    for ix in tx.instructions() {
         if key(ix.program_id_index) != Some(TOKEN_PROGRAM_ID) {
             continue;
         }
