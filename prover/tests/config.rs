@@ -46,3 +46,16 @@ fn a_bad_config_file_is_a_clear_error() {
     let (ok, out) = resolved(&["--wasm", "w"], &[]);
     assert!(!ok && out.contains("missing setting `zkey`"), "{out}");
 }
+
+#[test]
+fn api_keys_are_configured_and_printed_only_as_hashes() {
+    let hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // sha256("test")
+    let (ok, out) = resolved(&["--zkey", "k", "--wasm", "w"], &[("ZK402_PROVER_API_KEY_SHA256", hash)]);
+    assert!(ok, "{out}");
+    assert!(out.contains(&format!("api_key_sha256 = [\"{hash}\"]\n")), "{out}");
+    assert!(out.contains("allow_anonymous = false\n"), "configured keys turn anonymous access off:\n{out}");
+    assert!(out.contains("api_key_header = \"x-api-key\"\n"), "{out}");
+    let (ok, out) = resolved(&["--zkey", "k", "--wasm", "w", "--api-key-sha256", "test"], &[]);
+    assert!(!ok && out.contains("api-key-sha256"), "a key where its hash belongs is refused:\n{out}");
+    assert!(!out.contains("test\""), "{out}");
+}

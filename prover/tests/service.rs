@@ -13,6 +13,7 @@ use tower::ServiceExt;
 use zk402_circuit::{Fr, PaymentInputs};
 use zk402_prover::ProofJson;
 use zk402_prover::prover::verify;
+use zk402_prover::service::client::ApiKeyHash;
 use zk402_prover::service::config::{ServiceConfig, ServiceSettings};
 use zk402_prover::service::{Service, router};
 
@@ -170,7 +171,9 @@ async fn not_ready_until_the_key_is_loaded() {
 
 #[tokio::test]
 async fn rate_limit_per_api_key_answers_429_with_retry_after() {
-    let service = ready(ServiceConfig { rate: 0.1, burst: 1, api_key_header: Some("x-api-key".into()), ..config() });
+    let keys = vec![ApiKeyHash::of(b"alice"), ApiKeyHash::of(b"bob")];
+    let service =
+        ready(ServiceConfig { rate: 0.1, burst: 1, api_key_sha256: keys, allow_anonymous: false, ..config() });
     let bad_body = || Request::post("/v1/proofs").header(header::CONTENT_TYPE, "application/json");
     let first = send(&service, bad_body().header("x-api-key", "alice").body(Body::from("{")).unwrap()).await;
     assert_eq!(first.status(), StatusCode::BAD_REQUEST, "the first request passes the limiter");
@@ -222,6 +225,8 @@ async fn openapi_document_lists_the_routes_and_error_codes() {
         "not_a_field_element",
         "out_of_range",
         "statement_check_failed",
+        "api_key_required",
+        "unknown_api_key",
         "rate_limited",
         "overloaded",
     ] {

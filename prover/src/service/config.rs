@@ -3,6 +3,7 @@
 //! `ZK402_PROVER_CONFIG`, keys named like the flags with `_` for `-`), or its default; nothing
 //! deployment-specific is compiled in.
 
+use super::client::ApiKeyHash;
 use crate::witness::WitnessEngine;
 use clap::Args;
 use serde::{Deserialize, Serialize};
@@ -30,11 +31,14 @@ pub struct ServiceConfig {
     pub rate: f64,
     /// Requests a client may burst above the sustained rate.
     pub burst: u32,
-    /// Clients tracked by the rate limiter at once.
+    /// Clients tracked by the rate limiter at once; beyond, the fullest bucket is forgotten.
     pub max_clients: usize,
-    /// Header carrying the client's API key; when set and present, clients are rate-limited
-    /// by key instead of by IP address.
-    pub api_key_header: Option<String>,
+    /// Header carrying the client's API key.
+    pub api_key_header: String,
+    /// SHA-256 of each accepted API key; a request naming another key gets 401.
+    pub api_key_sha256: Vec<ApiKeyHash>,
+    /// Whether requests without a key are served, rate-limited by client address.
+    pub allow_anonymous: bool,
     /// Proofs kept in the cache (0 disables it).
     pub cache_capacity: usize,
     /// Seconds a cached proof is served.
@@ -80,13 +84,21 @@ pub struct ServiceSettings {
     /// Requests a client may burst above the sustained rate [default: 10].
     #[arg(long, env = "ZK402_PROVER_BURST")]
     pub burst: Option<u32>,
-    /// Clients tracked by the rate limiter at once [default: 10000].
+    /// Clients tracked by the rate limiter at once; beyond, the fullest bucket is forgotten
+    /// [default: 10000].
     #[arg(long, env = "ZK402_PROVER_MAX_CLIENTS")]
     pub max_clients: Option<usize>,
-    /// Header carrying the client's API key; when set and present, clients are rate-limited
-    /// by key instead of by IP address [default: none].
+    /// Header carrying the client's API key [default: x-api-key].
     #[arg(long, env = "ZK402_PROVER_API_KEY_HEADER")]
     pub api_key_header: Option<String>,
+    /// SHA-256 (64 hex digits) of each accepted API key, comma-separated; the keys themselves
+    /// are never configured [default: none].
+    #[arg(long = "api-key-sha256", env = "ZK402_PROVER_API_KEY_SHA256", value_delimiter = ',')]
+    pub api_key_sha256: Option<Vec<ApiKeyHash>>,
+    /// Serve requests without an API key, rate-limited per IPv4 address or IPv6 /64
+    /// [default: true when no key is configured, else false].
+    #[arg(long, env = "ZK402_PROVER_ALLOW_ANONYMOUS")]
+    pub allow_anonymous: Option<bool>,
     /// Proofs kept in the cache, 0 disables it [default: 1024].
     #[arg(long, env = "ZK402_PROVER_CACHE_CAPACITY")]
     pub cache_capacity: Option<usize>,
@@ -154,6 +166,8 @@ impl ServiceSettings {
             burst: self.burst.or(lower.burst),
             max_clients: self.max_clients.or(lower.max_clients),
             api_key_header: self.api_key_header.or(lower.api_key_header),
+            api_key_sha256: self.api_key_sha256.or(lower.api_key_sha256),
+            allow_anonymous: self.allow_anonymous.or(lower.allow_anonymous),
             cache_capacity: self.cache_capacity.or(lower.cache_capacity),
             cache_ttl: self.cache_ttl.or(lower.cache_ttl),
             retry_after: self.retry_after.or(lower.retry_after),
@@ -184,6 +198,19 @@ impl ServiceSettings {
         if workers == 0 {
             return Err(ConfigError::Invalid("workers", "must be at least 1"));
         }
+        let max_clients = self.max_clients.unwrap_or(10_000);
+        if max_clients == 0 {
+            return Err(ConfigError::Invalid("max_clients", "must be at least 1"));
+        }
+        let api_key_header = self.api_key_header.unwrap_or_else(|| "x-api-key".to_owned());
+        if axum::http::HeaderName::from_bytes(api_key_header.as_bytes()).is_err() {
+            return Err(ConfigError::Invalid("api_key_header", "not an HTTP header name"));
+        }
+        let api_key_sha256 = self.api_key_sha256.unwrap_or_default();
+        let allow_anonymous = self.allow_anonymous.unwrap_or(api_key_sha256.is_empty());
+        if !allow_anonymous && api_key_sha256.is_empty() {
+            return Err(ConfigError::Invalid("allow_anonymous", "false needs api_key_sha256, else nobody is served"));
+        }
         Ok(ServiceConfig {
             bind: self.bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8402))),
             zkey: self.zkey.ok_or(ConfigError::Missing("zkey"))?,
@@ -194,8 +221,10 @@ impl ServiceSettings {
             body_limit: self.body_limit.unwrap_or(8192),
             rate,
             burst: self.burst.unwrap_or(10),
-            max_clients: self.max_clients.unwrap_or(10_000),
-            api_key_header: self.api_key_header,
+            max_clients,
+            api_key_header,
+            api_key_sha256,
+            allow_anonymous,
             cache_capacity: self.cache_capacity.unwrap_or(1024),
             cache_ttl: self.cache_ttl.unwrap_or(300),
             retry_after: self.retry_after.unwrap_or(1),
@@ -235,7 +264,7 @@ mod tests {
         assert_eq!(config.bind, "127.0.0.1:9000".parse().unwrap(), "flag over default");
         assert_eq!(config.zkey, PathBuf::from("file.zkey"), "file over default");
         assert_eq!(config.rate, 7.5);
-        assert_eq!(config.api_key_header.as_deref(), Some("x-key"));
+        assert_eq!(config.api_key_header, "x-key");
         assert_eq!(config.queue_depth, 16, "default");
         assert_eq!(config.cache_ttl, 300, "default");
         assert_eq!(config.witness, WitnessEngine::Auto, "default");
@@ -251,7 +280,37 @@ mod tests {
     }
 
     #[test]
+    fn api_keys_are_configured_as_hashes_and_turn_anonymous_access_off() {
+        let open = flags(&["--zkey", "k", "--wasm", "w"]).resolve().unwrap();
+        assert_eq!((open.api_key_header.as_str(), open.allow_anonymous), ("x-api-key", true), "no keys: open");
+        assert!(open.api_key_sha256.is_empty());
+        let (a, b) = (ApiKeyHash::of(b"alice"), ApiKeyHash::of(b"bob"));
+        let toml = file(&format!("zkey = \"k\"\nwasm = \"w\"\napi_key_sha256 = [\"{a}\"]\n"));
+        let path = toml.path().to_str().unwrap();
+        let keyed = flags(&["--config", path]).resolve().unwrap();
+        assert_eq!((keyed.api_key_sha256.clone(), keyed.allow_anonymous), (vec![a], false), "keys: closed");
+        let both = format!("{a},{b}");
+        let flagged = flags(&["--config", path, "--api-key-sha256", &both, "--allow-anonymous", "true"]).resolve();
+        let flagged = flagged.unwrap();
+        assert_eq!((flagged.api_key_sha256.clone(), flagged.allow_anonymous), (vec![a, b], true));
+        // The printed settings carry the hashes (never a key) and read back the same.
+        let text = flagged.to_toml().unwrap();
+        assert!(text.contains(&a.to_string()) && !text.contains("alice"), "{text}");
+        let printed = file(&text);
+        assert_eq!(flags(&["--config", printed.path().to_str().unwrap()]).resolve().unwrap(), flagged);
+    }
+
+    #[test]
     fn bad_configurations_are_clear_errors() {
+        let short = file("zkey = \"k\"\nwasm = \"w\"\napi_key_sha256 = [\"abcd\"]\n");
+        let err = flags(&["--config", short.path().to_str().unwrap()]).resolve().unwrap_err();
+        assert!(matches!(&err, ConfigError::Parse { message, .. } if message.contains("64 hex digits")), "{err}");
+        let closed = flags(&["--zkey", "k", "--wasm", "w", "--allow-anonymous", "false"]).resolve();
+        assert!(matches!(closed, Err(ConfigError::Invalid("allow_anonymous", _))), "{closed:?}");
+        let header = flags(&["--zkey", "k", "--wasm", "w", "--api-key-header", "x key"]).resolve();
+        assert!(matches!(header, Err(ConfigError::Invalid("api_key_header", _))), "{header:?}");
+        let none = flags(&["--zkey", "k", "--wasm", "w", "--max-clients", "0"]).resolve();
+        assert!(matches!(none, Err(ConfigError::Invalid("max_clients", _))), "{none:?}");
         let missing = flags(&["--wasm", "w.wasm"]).resolve();
         assert!(matches!(missing, Err(ConfigError::Missing("zkey"))), "{missing:?}");
         let unknown = file("zkey = \"k\"\nwokers = 2\n");

@@ -22,6 +22,8 @@ pub struct ApiError {
     pub check: Option<&'static str>,
     /// Seconds for a `Retry-After` header (429, 503).
     pub retry_after: Option<u64>,
+    /// For 401: the header that carries the API key, named in `WWW-Authenticate`.
+    pub key_header: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -39,7 +41,7 @@ struct Detail<'a> {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), check: None, retry_after: None }
+        ApiError { status, code, message: message.into(), check: None, retry_after: None, key_header: None }
     }
 
     /// 400 `malformed_json`: the body is not JSON (or not an object).
@@ -74,6 +76,26 @@ impl ApiError {
             "unsupported_media_type",
             "send Content-Type: application/json",
         )
+    }
+
+    /// 401 `api_key_required`: the request names no API key and anonymous access is off.
+    pub fn api_key_required(header: &str) -> ApiError {
+        ApiError {
+            key_header: Some(header.to_owned()),
+            ..ApiError::new(StatusCode::UNAUTHORIZED, "api_key_required", format!("send an API key in {header}"))
+        }
+    }
+
+    /// 401 `unknown_api_key`: the API key is not one of the configured keys (it is not echoed).
+    pub fn unknown_api_key(header: &str) -> ApiError {
+        ApiError {
+            key_header: Some(header.to_owned()),
+            ..ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unknown_api_key",
+                format!("the {header} value is not a known key"),
+            )
+        }
     }
 
     /// 429 `rate_limited`, with the seconds until a token is available.
@@ -149,6 +171,11 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        let challenge =
+            self.key_header.and_then(|name| HeaderValue::try_from(format!("ApiKey header=\"{name}\"")).ok());
+        if let Some(challenge) = challenge {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
         }
         response
     }

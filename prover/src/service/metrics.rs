@@ -18,6 +18,8 @@ pub enum Outcome {
     Cached,
     /// 4xx: the request was refused for its content.
     BadRequest,
+    /// 401: no API key where one is required, or an unknown one.
+    Unauthorized,
     /// 429.
     RateLimited,
     /// 503: queue full or not ready.
@@ -26,10 +28,11 @@ pub enum Outcome {
     Internal,
 }
 
-const OUTCOMES: [(Outcome, &str); 6] = [
+const OUTCOMES: [(Outcome, &str); 7] = [
     (Outcome::Proved, "proved"),
     (Outcome::Cached, "cached"),
     (Outcome::BadRequest, "bad_request"),
+    (Outcome::Unauthorized, "unauthorized"),
     (Outcome::RateLimited, "rate_limited"),
     (Outcome::Overloaded, "overloaded"),
     (Outcome::Internal, "internal"),

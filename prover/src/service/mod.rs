@@ -2,6 +2,7 @@
 //! `GET /openapi.json`. See `prover/openapi.json` for the contract.
 
 pub mod cache;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod metrics;
@@ -13,17 +14,17 @@ use crate::proof::ProofJson;
 use crate::prover::{LoadError, Prover};
 use axum::body::to_bytes;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use cache::ProofCache;
+use client::{Access, Client};
 use config::ServiceConfig;
 use error::ApiError;
 use metrics::{Metrics, Outcome};
 use pool::WorkerPool;
 use rate_limit::RateLimiter;
-use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -40,7 +41,8 @@ pub struct Service {
     /// The service's metrics.
     pub metrics: Metrics,
     cache: Mutex<ProofCache>,
-    limiter: Mutex<RateLimiter>,
+    access: Access,
+    limiter: Mutex<RateLimiter<Client>>,
 }
 
 struct Ready {
@@ -54,6 +56,7 @@ impl Service {
     pub fn new(config: ServiceConfig) -> Service {
         Service {
             cache: Mutex::new(ProofCache::new(config.cache_capacity, Duration::from_secs(config.cache_ttl))),
+            access: Access::new(&config.api_key_header, &config.api_key_sha256, config.allow_anonymous),
             limiter: Mutex::new(RateLimiter::new(config.rate, config.burst, config.max_clients)),
             metrics: Metrics::default(),
             ready: OnceLock::new(),
@@ -68,22 +71,29 @@ impl Service {
         let _ = self.ready.set(Ready { pool, zkey_sha256, witness });
     }
 
-    fn client_key(&self, headers: &HeaderMap, request: &Request) -> String {
-        if let Some(value) = self.config.api_key_header.as_deref().and_then(|name| headers.get(name)) {
-            // Keys are kept hashed: the limiter's table holds no credentials.
-            return format!("key:{}", hex(&Sha256::digest(value.as_bytes())[..16]));
-        }
-        match request.extensions().get::<ConnectInfo<SocketAddr>>() {
-            Some(ConnectInfo(addr)) => format!("ip:{}", addr.ip()),
-            None => "unknown".to_owned(),
+    /// Takes a token from `client`'s bucket, or answers 429.
+    fn limit(&self, client: Client) -> Result<(), ApiError> {
+        let limited = self.limiter.lock().unwrap_or_else(|e| e.into_inner()).check(&client, Instant::now());
+        limited.map_err(ApiError::rate_limited)
+    }
+
+    /// Authenticates the request and charges the bucket it is limited by. A refused key costs
+    /// its address a token first, so guessing keys is throttled like any request.
+    fn admit(&self, request: &Request) -> Result<(), ApiError> {
+        let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+        let address = Client::from_peer(peer);
+        match self.access.authenticate(request.headers()) {
+            Ok(key) => self.limit(key.map_or(address, Client::Key)),
+            Err(refused) => {
+                self.limit(address)?;
+                Err(refused)
+            }
         }
     }
 
     async fn proof(&self, request: Request) -> Result<(ProofJson, bool), ApiError> {
+        self.admit(&request)?;
         let headers = request.headers().clone();
-        let client = self.client_key(&headers, &request);
-        let limited = self.limiter.lock().unwrap_or_else(|e| e.into_inner()).check(&client, Instant::now());
-        limited.map_err(ApiError::rate_limited)?;
         let ready = self.ready.get().ok_or_else(|| ApiError::not_ready(self.config.retry_after))?;
 
         let is_json = headers
@@ -148,6 +158,7 @@ async fn post_proof(State(service): State<Arc<Service>>, request: Request) -> Re
         Ok((_, true)) => Outcome::Cached,
         Ok((_, false)) => Outcome::Proved,
         Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => Outcome::RateLimited,
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => Outcome::Unauthorized,
         Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => Outcome::Overloaded,
         Err(e) if e.status.is_client_error() => Outcome::BadRequest,
         Err(_) => Outcome::Internal,
