@@ -173,7 +173,7 @@ fn entry_mut<'a>(entries: &'a mut [WalletEntry], transfer: &str) -> Result<&'a m
     entries.iter_mut().find(|e| e.transfer == transfer).ok_or_else(|| WalletError::UnknownTransfer(transfer.into()))
 }
 
-/// An [`WalletError::Io`] about `path`.
+/// A [`WalletError::Io`] about `path`.
 fn io_error(path: &Path) -> impl Fn(std::io::Error) -> WalletError + '_ {
     move |source| WalletError::Io { path: path.display().to_string(), source }
 }
