@@ -1,11 +1,17 @@
 //! `zk402-prover bench`: witness and proving time, proofs per second with 1 and 2 workers,
-//! and in the same run `snarkjs groth16 fullprove` on the same zkey and inputs. Ends with
-//! machine-readable lines `prove_p50_ms`, `snarkjs_p50_ms`, `speedup_vs_snarkjs`,
-//! `proofs_per_s_2workers`.
+//! one-shot `zk402-prover prove` processes (process start to proof printed) with a cold and
+//! a warm load cache, and in the same run `snarkjs groth16 fullprove` (itself one-shot: node
+//! start, witness, proof) on the same zkey and inputs. Ends with machine-readable lines
+//! `prove_p50_ms`, `snarkjs_p50_ms`, `speedup_vs_snarkjs`, `oneshot_ms_cold_cache`,
+//! `oneshot_ms_warm_cache`, `snarkjs_oneshot_ms` (the same snarkjs runs as `snarkjs_p50_ms`),
+//! `oneshot_speedup_vs_snarkjs` (warm cache) and `proofs_per_s_2workers`; the one-shot figures
+//! are medians.
 
+use crate::cache::{CacheDir, KeySource};
 use crate::prover::{Prover, single_thread_pool, verify};
 use crate::sample;
 use crate::stats::{ms, percentile};
+use crate::witness::WitnessEngine;
 use crate::witness::wasm::WasmCircuit;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,10 +26,17 @@ pub struct BenchConfig {
     pub zkey: PathBuf,
     /// The circuit wasm.
     pub wasm: PathBuf,
+    /// The load cache of the bench's own prover (`None`: nothing persisted). The one-shot
+    /// processes use fresh temporary caches.
+    pub cache: Option<CacheDir>,
     /// Proofs per measurement.
     pub iterations: usize,
     /// `snarkjs groth16 fullprove` runs (0 skips the peer).
     pub snarkjs_runs: usize,
+    /// One-shot `prove` processes per cache state, cold and warm (0 skips them).
+    pub oneshot_runs: usize,
+    /// The `zk402-prover` executable the one-shot runs start.
+    pub prover_exe: PathBuf,
     /// Directory whose `node_modules` has snarkjs (run as `npx --no-install snarkjs`).
     pub node_dir: PathBuf,
 }
@@ -33,9 +46,13 @@ type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 /// Runs the benchmark, printing as it goes.
 pub fn run(config: &BenchConfig) -> BenchResult<()> {
     let started = Instant::now();
-    let prover = Arc::new(Prover::load(&config.zkey, &config.wasm)?);
+    let prover = Arc::new(Prover::load_in(&config.zkey, &config.wasm, WitnessEngine::Auto, config.cache.as_ref())?);
     let engine = prover.witness_engine();
-    println!("load: zkey, fixed-base tables, {engine} witness engine {:.0} ms", ms(started.elapsed()));
+    let tables = match prover.key_cache().map(|used| &used.source) {
+        Some(KeySource::Cached) => "fixed-base tables from the load cache",
+        None | Some(KeySource::Built(_) | KeySource::Unstored(_)) => "fixed-base tables built",
+    };
+    println!("load: zkey, {tables}, {engine} witness engine {:.0} ms", ms(started.elapsed()));
     println!("curve arithmetic: {}", crate::msm::arithmetic());
     let now = sample::unix_now();
     let inputs = sample::payment(now, 600, Fr::from(42u64))?;
@@ -71,16 +88,80 @@ pub fn run(config: &BenchConfig) -> BenchResult<()> {
     let per_s_2 = throughput(&prover, &inputs, 2, n)?;
     println!("throughput: {per_s_1:.1} proofs/s with 1 worker, {per_s_2:.1} proofs/s with 2 workers");
 
+    let oneshot = if config.oneshot_runs > 0 { Some(oneshot_runs(config, &prover, &inputs)?) } else { None };
     let prove_p50 = ms(percentile(&totals, 50.0));
     println!("prove_p50_ms {prove_p50:.1}");
-    if config.snarkjs_runs > 0 {
+    let snarkjs_p50 = if config.snarkjs_runs > 0 {
         let snarkjs = snarkjs_fullprove(config, &prover, &inputs)?;
         let snarkjs_p50 = ms(percentile(&snarkjs, 50.0));
         println!("snarkjs_p50_ms {snarkjs_p50:.1}");
         println!("speedup_vs_snarkjs {:.1}", snarkjs_p50 / prove_p50);
+        Some(snarkjs_p50)
+    } else {
+        None
+    };
+    if let Some((cold, warm)) = oneshot {
+        println!("oneshot_ms_cold_cache {cold:.1}");
+        println!("oneshot_ms_warm_cache {warm:.1}");
+        if let Some(snarkjs) = snarkjs_p50 {
+            println!("snarkjs_oneshot_ms {snarkjs:.1}");
+            println!("oneshot_speedup_vs_snarkjs {:.1}", snarkjs / warm);
+        }
     }
     println!("proofs_per_s_2workers {per_s_2:.1}");
     Ok(())
+}
+
+/// Median wall times (ms) of one-shot `prove` processes, process start to proof printed:
+/// each cold run with a new empty cache directory (the key is built and stored, the native
+/// generator installed), then the warm runs with the last of those directories. Every printed
+/// proof must verify.
+fn oneshot_runs(config: &BenchConfig, prover: &Prover, inputs: &PaymentInputs) -> BenchResult<(f64, f64)> {
+    let tmp = tempfile::tempdir()?;
+    let input = tmp.path().join("input.json");
+    std::fs::write(&input, serde_json::to_vec(inputs)?)?;
+    let run = |cache: &Path| -> BenchResult<Duration> {
+        let start = Instant::now();
+        let out = Command::new(&config.prover_exe)
+            .arg("prove")
+            .arg("--input")
+            .arg(&input)
+            .arg("--zkey")
+            .arg(&config.zkey)
+            .arg("--wasm")
+            .arg(&config.wasm)
+            .arg("--cache-dir")
+            .arg(cache)
+            .env("RUST_LOG", "warn")
+            .output()?;
+        let elapsed = start.elapsed();
+        if !out.status.success() {
+            return Err(format!("one-shot prove failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+        }
+        let proof: crate::ProofJson = serde_json::from_slice(&out.stdout)?;
+        let public: Vec<Fr> =
+            proof.public_signals.iter().map(|s| zk402_circuit::field::fr_from_decimal(s)).collect::<Result<_, _>>()?;
+        if !verify(prover.key(), &proof.proof.to_ark()?, &public) {
+            return Err("a one-shot proof does not verify".into());
+        }
+        Ok(elapsed)
+    };
+    let mut cold = Vec::with_capacity(config.oneshot_runs);
+    let mut warm_dir = None;
+    for _ in 0..config.oneshot_runs {
+        let dir = tempfile::tempdir_in(tmp.path())?;
+        cold.push(run(&dir.path().join("cache"))?);
+        warm_dir = Some(dir);
+    }
+    let warm_dir = warm_dir.ok_or("no one-shot run")?.path().join("cache");
+    let warm: Vec<Duration> = (0..config.oneshot_runs).map(|_| run(&warm_dir)).collect::<Result<_, _>>()?;
+    let line = |name: &str, v: &[Duration]| {
+        let runs: Vec<String> = v.iter().map(|d| format!("{:.0}", ms(*d))).collect();
+        println!("one-shot prove, {name}: median {:.1} ms (runs: {} ms)", ms(percentile(v, 50.0)), runs.join(", "));
+    };
+    line("cold cache", &cold);
+    line("warm cache", &warm);
+    Ok((ms(percentile(&cold, 50.0)), ms(percentile(&warm, 50.0))))
 }
 
 fn timed<T, E>(f: impl FnOnce() -> Result<T, E>) -> Result<Duration, E> {

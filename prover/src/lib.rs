@@ -4,10 +4,12 @@
 //! BN254 that `snarkjs groth16 verify` accepts with the zkey's verifying key: the witness comes
 //! from circom's C++ witness generator built into the crate (or the circuit's wasm compiled by
 //! wasmtime, see [`witness`]), inputs the circuit refuses are checked natively (a precise error
-//! names the broken check), the MSMs run over fixed-base tables precomputed at key load, and
-//! every proof is verified before it is returned.
+//! names the broken check), the MSMs run over fixed-base tables precomputed at key load (and
+//! kept in a load cache across processes, [`cache`]), and every proof is verified before it
+//! is returned.
 
 pub mod bench;
+pub mod cache;
 pub mod fft;
 pub mod key;
 pub mod load;

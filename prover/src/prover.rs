@@ -1,5 +1,6 @@
 //! The in-process prover: statement check, witness, Groth16 proof, self-verification.
 
+use crate::cache::{CacheDir, KeyCacheUse};
 use crate::key::{KeyError, ProvingKey};
 use crate::proof::{ProofJson, SnarkjsProof, public_signals_json};
 use crate::qap::quotient_on_coset;
@@ -89,6 +90,7 @@ pub struct Timings {
 /// concurrent proof takes its own witness calculator from a pool.
 pub struct Prover {
     key: ProvingKey,
+    key_cache: Option<KeyCacheUse>,
     circuit: CompiledCircuit,
     calculators: Mutex<Vec<WitnessCalculator>>,
 }
@@ -99,20 +101,52 @@ fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
 
 impl Prover {
     /// Loads the zkey and the circuit's wasm from files; witnesses by the native generator
-    /// when this build has it for the circuit ([`WitnessEngine::Auto`]).
+    /// when this build has it for the circuit ([`WitnessEngine::Auto`]); the prepared key and
+    /// the generator kept in the user's load cache ([`CacheDir::user_default`]).
     pub fn load(zkey: &Path, wasm: &Path) -> Result<Prover, LoadError> {
         Prover::load_with(zkey, wasm, WitnessEngine::Auto)
     }
 
     /// [`Prover::load`] with the witness engine `engine`.
     pub fn load_with(zkey: &Path, wasm: &Path, engine: WitnessEngine) -> Result<Prover, LoadError> {
-        Prover::from_bytes(&read(zkey)?, &read(wasm)?, engine)
+        Prover::load_in(zkey, wasm, engine, CacheDir::user_default().as_ref())
     }
 
-    /// Builds a prover from the zkey and wasm contents; checks they describe the same circuit.
+    /// [`Prover::load_with`] with the load cache `cache`; `None` persists nothing (the key is
+    /// prepared in memory, the native generator installed in a temporary directory).
+    pub fn load_in(
+        zkey: &Path,
+        wasm: &Path,
+        engine: WitnessEngine,
+        cache: Option<&CacheDir>,
+    ) -> Result<Prover, LoadError> {
+        Prover::from_bytes_in(&read(zkey)?, &read(wasm)?, engine, cache)
+    }
+
+    /// Builds a prover from the zkey and wasm contents with the user's load cache; checks they
+    /// describe the same circuit.
     pub fn from_bytes(zkey: &[u8], wasm: &[u8], engine: WitnessEngine) -> Result<Prover, LoadError> {
-        let key = ProvingKey::from_zkey_bytes(zkey)?;
-        let (circuit, calc) = CompiledCircuit::load(wasm, engine)?;
+        Prover::from_bytes_in(zkey, wasm, engine, CacheDir::user_default().as_ref())
+    }
+
+    /// [`Prover::from_bytes`] with the load cache `cache` (see [`Prover::load_in`]). The key
+    /// and the witness engine are made ready side by side.
+    pub fn from_bytes_in(
+        zkey: &[u8],
+        wasm: &[u8],
+        engine: WitnessEngine,
+        cache: Option<&CacheDir>,
+    ) -> Result<Prover, LoadError> {
+        let start = Instant::now();
+        let (key, circuit) = rayon::join(
+            || match cache {
+                Some(cache) => cache.proving_key(zkey).map(|(key, used)| (key, Some(used))),
+                None => ProvingKey::from_zkey_bytes(zkey).map(|key| (key, None)),
+            },
+            || CompiledCircuit::load_in(wasm, engine, cache),
+        );
+        let ((key, key_cache), (circuit, calc)) = (key?, circuit?);
+        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1e3, key = ?key_cache, engine = circuit.engine_name(), "loaded");
         if calc.witness_size() != key.n_vars {
             return Err(LoadError::Mismatch(format!(
                 "{} wires in the circuit, {} in the zkey",
@@ -126,7 +160,12 @@ impl Prover {
                 key.n_public
             )));
         }
-        Ok(Prover { key, circuit, calculators: Mutex::new(vec![calc]) })
+        Ok(Prover { key, key_cache, circuit, calculators: Mutex::new(vec![calc]) })
+    }
+
+    /// Where the proving key came from, when a load cache was used.
+    pub fn key_cache(&self) -> Option<&KeyCacheUse> {
+        self.key_cache.as_ref()
     }
 
     /// The proving key.

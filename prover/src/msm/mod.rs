@@ -111,6 +111,28 @@ where
         self.window
     }
 
+    /// The window multiples, `windows` points per base in base order (rows of bases at
+    /// infinity are zeros), and which bases are finite: what [`FixedBaseMsm::from_parts`]
+    /// takes back (the proving-key cache stores them).
+    pub fn parts(&self) -> (&[[P::BaseField; 2]], &[bool]) {
+        (&self.table, &self.finite)
+    }
+
+    /// Reassembles tables taken apart by [`FixedBaseMsm::parts`]; `None` when the window is
+    /// out of range or the table does not hold ⌈255/window⌉ points per base.
+    pub fn from_parts(window: usize, table: Vec<[P::BaseField; 2]>, finite: Vec<bool>) -> Option<FixedBaseMsm<P>> {
+        if !(1..=MAX_WINDOW).contains(&window) {
+            return None;
+        }
+        let windows = digits::window_count(window);
+        (Some(table.len()) == finite.len().checked_mul(windows)).then_some(FixedBaseMsm {
+            window,
+            windows,
+            table,
+            finite,
+        })
+    }
+
     /// Σ `scalars[i]`·Pᵢ. Extra scalars past the last base are ignored (as arkworks does).
     pub fn msm(&self, scalars: &[Fr]) -> Projective<P> {
         let mut buckets = BucketSums::<P>::new(1 << (self.window - 1));

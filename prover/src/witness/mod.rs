@@ -6,6 +6,7 @@
 pub mod native;
 pub mod wasm;
 
+use crate::cache::CacheDir;
 use native::{NativeCalculator, NativeGenerator};
 use serde::{Deserialize, Serialize};
 use wasm::{WasmCalculator, WasmCircuit};
@@ -52,11 +53,22 @@ pub enum CompiledCircuit {
 
 impl CompiledCircuit {
     /// Loads the circuit whose wasm is `wasm` with `engine`, with a first calculator (making
-    /// one is how loading shows the engine works). `Auto` falls back to wasm, with a logged
+    /// one is how loading shows the engine works); the native generator is installed in the
+    /// user's load cache ([`CacheDir::user_default`]). `Auto` falls back to wasm, with a logged
     /// reason, when the native generator is unavailable or does not start.
     pub fn load(wasm: &[u8], engine: WitnessEngine) -> Result<(CompiledCircuit, WitnessCalculator), WitnessError> {
+        CompiledCircuit::load_in(wasm, engine, CacheDir::user_default().as_ref())
+    }
+
+    /// [`CompiledCircuit::load`] with the native generator installed in `cache` (see
+    /// [`NativeGenerator::install`]).
+    pub fn load_in(
+        wasm: &[u8],
+        engine: WitnessEngine,
+        cache: Option<&CacheDir>,
+    ) -> Result<(CompiledCircuit, WitnessCalculator), WitnessError> {
         if engine != WitnessEngine::Wasm {
-            match NativeGenerator::install(wasm) {
+            match NativeGenerator::install(wasm, cache) {
                 Ok((native, first)) => return Ok((CompiledCircuit::Native(native), WitnessCalculator::Native(first))),
                 Err(err) if engine == WitnessEngine::Auto => {
                     tracing::warn!("native witness generator unavailable ({err}); using the wasm calculator");

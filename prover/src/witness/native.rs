@@ -1,14 +1,15 @@
 //! Witness calculation with circom's C++ witness generator for the committed payment circuit
 //! (`circuits/build/payment_cpp`), compiled by `build.rs` with `native/witness_server.cpp` and
 //! embedded in this crate. At load the generator and the circuit's data are written once per
-//! build to the user's cache directory (`$XDG_CACHE_HOME/zk402` or `~/.cache/zk402`, private,
-//! named by their hash; a private temporary directory when there is no home). Each calculator
+//! build to the load cache ([`CacheDir`], in a private directory named by their hash; a private
+//! temporary directory when there is no cache). Each calculator
 //! is one long-lived child process speaking the server's pipe protocol (see
 //! `native/witness_server.cpp`), which forks per witness, so a failed circuit assertion ends
 //! only that fork. It serves only the circuit it was generated from: the given wasm must be the
 //! one circom produced in the same run (same SHA-256).
 
 use super::WitnessError;
+use crate::cache::{CacheDir, hex};
 use sha2::{Digest, Sha256};
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -34,9 +35,10 @@ pub struct NativeGenerator {
 }
 
 impl NativeGenerator {
-    /// Installs the embedded generator if it serves the circuit whose wasm is `wasm`, and
-    /// starts a first server (which shows that it runs here).
-    pub fn install(wasm: &[u8]) -> Result<(NativeGenerator, NativeCalculator), WitnessError> {
+    /// Installs the embedded generator in `cache` (a temporary directory when `None`) if it
+    /// serves the circuit whose wasm is `wasm`, and starts a first server (which shows that it
+    /// runs here).
+    pub fn install(wasm: &[u8], cache: Option<&CacheDir>) -> Result<(NativeGenerator, NativeCalculator), WitnessError> {
         if GENERATOR.is_empty() {
             return Err(module("this build has no native witness generator (see prover/build.rs)"));
         }
@@ -44,10 +46,9 @@ impl NativeGenerator {
             return Err(module("the wasm is not the committed payment circuit the native generator was built for"));
         }
         let id = hex(&Sha256::new().chain_update(GENERATOR).chain_update(CIRCUIT_DAT).finalize()[..8]);
-        let generator = match user_cache_dir() {
-            Some(base) => {
-                let dir = base.join("zk402").join(format!("witness-{id}"));
-                create_private_dir(&dir)?;
+        let generator = match cache {
+            Some(cache) => {
+                let dir = cache.private_subdir(&format!("witness-{id}")).map_err(io("install"))?;
                 NativeGenerator { dir, _temporary: None }
             }
             None => {
@@ -164,10 +165,6 @@ fn refusal(text: &str) -> WitnessError {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn module(message: &str) -> WitnessError {
     WitnessError::Module(format!("native witness generator: {message}"))
 }
@@ -178,20 +175,6 @@ fn io(what: &'static str) -> impl Fn(std::io::Error) -> WitnessError {
 
 fn gone(e: std::io::Error) -> WitnessError {
     WitnessError::Runtime(format!("the native witness generator stopped: {e}"))
-}
-
-/// `$XDG_CACHE_HOME`, else `$HOME/.cache`.
-fn user_cache_dir() -> Option<PathBuf> {
-    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
-    std::env::var_os("XDG_CACHE_HOME")
-        .and_then(absolute)
-        .or_else(|| std::env::var_os("HOME").and_then(absolute).map(|home| home.join(".cache")))
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> Result<(), WitnessError> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io("install"))
 }
 
 /// Makes `path` hold `bytes`: kept when it already does, else written beside it and renamed
@@ -211,11 +194,6 @@ fn install_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), WitnessError
     file.write_all(bytes).map_err(io("install"))?;
     file.persist(path).map_err(|e| io("install")(e.error))?;
     Ok(())
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(_: &Path) -> Result<(), WitnessError> {
-    Err(module("runs on Linux only"))
 }
 
 #[cfg(not(unix))]
