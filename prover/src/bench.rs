@@ -153,8 +153,9 @@ fn oneshot_runs(config: &BenchConfig, prover: &Prover, inputs: &PaymentInputs) -
         cold.push(run(&dir.path().join("cache"))?);
         warm_dir = Some(dir);
     }
-    let warm_dir = warm_dir.ok_or("no one-shot run")?.path().join("cache");
-    let warm: Vec<Duration> = (0..config.oneshot_runs).map(|_| run(&warm_dir)).collect::<Result<_, _>>()?;
+    let warm_dir = warm_dir.ok_or("no one-shot run")?;
+    let warm: Vec<Duration> =
+        (0..config.oneshot_runs).map(|_| run(&warm_dir.path().join("cache"))).collect::<Result<_, _>>()?;
     let line = |name: &str, v: &[Duration]| {
         let runs: Vec<String> = v.iter().map(|d| format!("{:.0}", ms(*d))).collect();
         println!("one-shot prove, {name}: median {:.1} ms (runs: {} ms)", ms(percentile(v, 50.0)), runs.join(", "));

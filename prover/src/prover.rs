@@ -137,16 +137,25 @@ impl Prover {
         engine: WitnessEngine,
         cache: Option<&CacheDir>,
     ) -> Result<Prover, LoadError> {
-        let start = Instant::now();
+        let ms = |since: Instant| since.elapsed().as_secs_f64() * 1e3;
         let (key, circuit) = rayon::join(
-            || match cache {
-                Some(cache) => cache.proving_key(zkey).map(|(key, used)| (key, Some(used))),
-                None => ProvingKey::from_zkey_bytes(zkey).map(|key| (key, None)),
+            || {
+                let start = Instant::now();
+                let key = match cache {
+                    Some(cache) => cache.proving_key(zkey).map(|(key, used)| (key, Some(used))),
+                    None => ProvingKey::from_zkey_bytes(zkey).map(|key| (key, None)),
+                };
+                tracing::debug!(ms = ms(start), cache = ?key.as_ref().ok().map(|k| &k.1), "proving key ready");
+                key
             },
-            || CompiledCircuit::load_in(wasm, engine, cache),
+            || {
+                let start = Instant::now();
+                let circuit = CompiledCircuit::load_in(wasm, engine, cache);
+                tracing::debug!(ms = ms(start), "witness engine ready");
+                circuit
+            },
         );
         let ((key, key_cache), (circuit, calc)) = (key?, circuit?);
-        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1e3, key = ?key_cache, engine = circuit.engine_name(), "loaded");
         if calc.witness_size() != key.n_vars {
             return Err(LoadError::Mismatch(format!(
                 "{} wires in the circuit, {} in the zkey",
