@@ -4,8 +4,9 @@
 # Builds the no_std probe program (program/) to SBPF with a pinned nightly and sbpf-linker,
 # generates a fixture of real Groth16 proofs over the payment circuit (or takes FIXTURE=path),
 # and runs every case in mollusk-svm (harness/), which meters compute units exactly as Agave
-# does. Prints the CU table, then `cu_single <n>`, `cu_peer_single <n>` and
-# `cu_batch <size> <total> <per_proof>` lines. Needs only rustup and the package registries;
+# does. Prints the CU table, then `cu_single <n>`, `cu_peer_single <n>`,
+# `cu_batch <size> <total> <per_proof>` (verification plus recording the nullifiers into a
+# nullifier shard) and `lamports_per_access <n>` (at the nullifier set's design load) lines. Needs only rustup and the package registries;
 # ~20 minutes cold (sbpf-linker ~5 min, harness ~11 min), seconds warm. Not run by CI.
 set -euo pipefail
 
@@ -32,13 +33,8 @@ if [[ $installed != *"sbpf-linker $SBPF_LINKER_VERSION"* ]]; then
 fi
 
 step "probe program -> SBPF"
-# The program is built from a staged copy of the verifier core in a one-member workspace, so
-# the SBF build sees none of the host-only crates of the root workspace.
 STAGE=$OUT/stage
-rm -rf "$STAGE" && mkdir -p "$STAGE/programs/cu-probe"
-sed 's|^members = .*|members = ["programs/verifier-core"]|' "$ROOT/Cargo.toml" >"$STAGE/Cargo.toml"
-cp -r "$ROOT/programs/verifier-core" "$STAGE/programs/"
-cp -r "$HERE/program" "$HERE/bpfel-solana-none.json" "$STAGE/programs/cu-probe/"
+"$HERE/stage.sh" "$STAGE"
 (
   cd "$STAGE/programs/cu-probe/program"
   RUSTFLAGS="-C linker=$LINKER -C panic=abort -C link-arg=--llvm-args=-bpf-stack-size=4096 -C relocation-model=static -A linker-messages" \

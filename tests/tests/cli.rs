@@ -61,7 +61,14 @@ rpc_urls = ["{rpc}"]
     )
     .unwrap();
     let authority_file = keypair_file(dir, "authority.json", &authority);
-    let terms = PolicyTerms { policy_id: 7, min_amount: 1_000_000, max_age: 3_600, clock_window: 60 };
+    let terms = PolicyTerms {
+        policy_id: 7,
+        min_amount: 1_000_000,
+        max_age: 3_600,
+        clock_window: 60,
+        nullifier_shards: 2,
+        shard_capacity: 1_024,
+    };
     commands::create_policy(&merchant_toml, &authority_file, terms).await.expect("create-policy");
 
     let misconfigured = dir.join("misconfigured.toml");

@@ -117,6 +117,32 @@ pub enum SetError {
     ExpiryOutOfRange,
     /// The shard count is zero or above [`MAX_SHARDS`].
     InvalidShardCount,
+    /// The shard belongs to another policy.
+    PolicyMismatch,
+    /// The shard is not the one the nullifier hashes to.
+    WrongShard,
+}
+
+/// Records `nullifier` until `expires_at` at `clock` in the shard account `data` (discriminator
+/// included, not checked here): the shard must be `policy`'s and the one of its `shard_count`
+/// that the nullifier hashes to. What `verify_payment` and `verify_batch` run per nullifier,
+/// and what the CU probe measures.
+pub fn record(
+    data: &mut [u8],
+    policy: &[u8; 32],
+    shard_count: u16,
+    nullifier: &[u8; 32],
+    clock: i64,
+    expires_at: i64,
+) -> Result<(), SetError> {
+    let mut shard = ShardMut::from_account_data(data)?;
+    if shard.header.policy != *policy {
+        return Err(SetError::PolicyMismatch);
+    }
+    if shard.header.index != shard_index(nullifier, shard_count)? {
+        return Err(SetError::WrongShard);
+    }
+    shard.insert(nullifier, clock, expires_at)
 }
 
 /// Exact account size of a shard of `capacity` cells, or `None` if the capacity is invalid.
@@ -441,6 +467,19 @@ mod tests {
         shard.insert(&nullifier(7, 2, 5, 0), 1_000, 1_100).unwrap();
         other[0] = 1; // differs outside the stored bits
         assert_eq!(shard.insert(&other, 1_000, 1_100), Err(SetError::AlreadyRecorded));
+    }
+
+    #[test]
+    fn record_checks_the_policy_and_the_shard_of_the_nullifier() {
+        let mut data = account(64);
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut data);
+        ShardMut::init(bytes, ShardHeader::new([1; 32], [2; 32], 1_000, 64, 1)).unwrap();
+        let (in_1, in_0) = (nullifier(5, 0, 0, 3), nullifier(5, 0, 0, 2)); // shard 1 and 0 of 2
+        assert_eq!(record(bytes, &[9; 32], 2, &in_1, 1_000, 1_100), Err(SetError::PolicyMismatch));
+        assert_eq!(record(bytes, &[1; 32], 2, &in_0, 1_000, 1_100), Err(SetError::WrongShard));
+        assert_eq!(record(bytes, &[1; 32], 0, &in_1, 1_000, 1_100), Err(SetError::InvalidShardCount));
+        record(bytes, &[1; 32], 2, &in_1, 1_000, 1_100).unwrap();
+        assert_eq!(record(bytes, &[1; 32], 2, &in_1, 1_000, 1_100), Err(SetError::AlreadyRecorded));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! zk402 verifier program: merchants register payment policies; payers (or relayers) submit
 //! Groth16 proofs that they hold an unspent issuer-signed receipt meeting a policy; the program
 //! verifies them through the alt_bn128 syscalls, singly or in batches, and records each
-//! nullifier so a receipt pays once. See `README.md` beside this file for the account model.
+//! nullifier in the policy's nullifier set so a receipt pays once. See `README.md` beside this
+//! file for the account model.
 
 use anchor_lang::prelude::*;
 
@@ -57,15 +58,28 @@ pub mod zk402_verifier {
         instructions::proof_buffer::close(ctx)
     }
 
-    /// Verifies every proof in a buffer in one pairing check (all or nothing), records every
-    /// nullifier (accounts passed as remaining accounts, in entry order) and closes the buffer.
+    /// Verifies every proof in a buffer in one pairing check and records every nullifier in
+    /// the policy's set (its shards passed as remaining accounts), all or nothing; closes the
+    /// buffer.
     pub fn verify_batch<'info>(ctx: Context<'info, VerifyBatch<'info>>) -> Result<()> {
         instructions::verify_batch::handler(ctx)
     }
 
-    /// Closes a nullifier record whose receipt can no longer be proved; rent goes back to the
-    /// account that paid it. Anyone may call it.
-    pub fn close_nullifier(ctx: Context<CloseNullifier>) -> Result<()> {
-        instructions::close_nullifier::handler(ctx)
+    /// Initialises shard `index` of the policy's nullifier set of `shard_count` shards, an
+    /// account of `capacity` cells the authority created and funded in the same transaction
+    /// (authority only). The first shard fixes the policy's shard count.
+    pub fn create_nullifier_shard(
+        ctx: Context<CreateNullifierShard>,
+        index: u16,
+        shard_count: u16,
+        capacity: u32,
+    ) -> Result<()> {
+        instructions::nullifier_shard::create(ctx, index, shard_count, capacity)
+    }
+
+    /// Closes a nullifier shard none of whose entries can still be live; rent goes back to
+    /// its authority, who signs.
+    pub fn close_nullifier_shard(ctx: Context<CloseNullifierShard>) -> Result<()> {
+        instructions::nullifier_shard::close(ctx)
     }
 }

@@ -1,18 +1,19 @@
 //! What the instructions share: the compiled-in verifying key, the policy hash, public-input
-//! encoding, proof checks mapped to program errors, and nullifier record creation.
+//! encoding, proof checks mapped to program errors, and recording a nullifier in its shard.
 
 use crate::errors::ZkError;
-use crate::state::{NullifierRecord, seeds};
+use crate::state::{NullifierShard, Policy};
 use crate::verifying_key::{ALPHA_G1, BETA_G2, DELTA_G2, GAMMA_G2, IC, NR_PUBLIC_INPUTS};
+use anchor_lang::Discriminator;
 use anchor_lang::prelude::*;
-use anchor_lang::system_program::{self, Allocate, Assign, CreateAccount, Transfer};
 use solana_poseidon::{Endianness, Parameters};
+use zk402_nullifier_set::record;
 use zk402_verifier_core::encoding::is_scalar;
 use zk402_verifier_core::{InputBase, VerifyingKey};
 
 const _: () = assert!(NR_PUBLIC_INPUTS == 4, "the payment circuit has four public inputs");
 
-/// The payment circuit's verifying key (generated from the ceremony, see `verifying_key.rs`).
+/// The payment circuit's verifying key (generated from the ceremony, see [`crate::verifying_key`]).
 pub fn verifying_key() -> VerifyingKey<'static> {
     VerifyingKey { alpha_g1: &ALPHA_G1, beta_g2: &BETA_G2, gamma_g2: &GAMMA_G2, delta_g2: &DELTA_G2, ic: &IC }
 }
@@ -51,46 +52,23 @@ fn array_ref(bytes: &[u8]) -> &[u8; 32] {
     bytes.try_into().expect("32-byte halves of a 64-byte key")
 }
 
-/// Creates the record of `nullifier` at its canonical address, paid by `payer`; fails with
-/// [`ZkError::NullifierAlreadyUsed`] if it exists. Tolerates lamports sent to the address
-/// beforehand (a front-running grief would otherwise block the receipt).
-pub fn record_nullifier<'info>(
-    record: &AccountInfo<'info>,
-    payer: &AccountInfo<'info>,
-    system: &AccountInfo<'info>,
+/// Records `nullifier` until `expires_at` in `shard`, the policy's shard for it: checks the
+/// account (owned by the program, a `NullifierShard`, exactly its capacity's size), that it
+/// belongs to `policy` and is the shard the nullifier hashes to, then inserts; a live entry with
+/// the nullifier's tag refuses with [`ZkError::NullifierAlreadyUsed`], a full probe sequence
+/// with [`ZkError::NullifierShardFull`].
+pub fn record_nullifier(
+    shard: &AccountInfo<'_>,
+    policy: &Account<'_, Policy>,
     nullifier: &[u8; 32],
-    policy: Pubkey,
+    clock: i64,
     expires_at: i64,
 ) -> Result<()> {
-    let (address, bump) = Pubkey::find_program_address(&[seeds::NULLIFIER, nullifier], &crate::ID);
-    require_keys_eq!(record.key(), address, ZkError::NullifierAccountMismatch);
-    require!(record.owner == &system_program::ID && record.data_is_empty(), ZkError::NullifierAlreadyUsed);
-
-    let space = 8 + NullifierRecord::INIT_SPACE;
-    let rent = Rent::get()?.minimum_balance(space);
-    let bump_seed = [bump];
-    let signer: &[&[u8]] = &[seeds::NULLIFIER, nullifier, &bump_seed];
-    let program = system.key();
-    if record.lamports() == 0 {
-        let accounts = CreateAccount { from: payer.clone(), to: record.clone() };
-        system_program::create_account(
-            CpiContext::new_with_signer(program, accounts, &[signer]),
-            rent,
-            space as u64,
-            &crate::ID,
-        )?;
-    } else {
-        let missing = rent.saturating_sub(record.lamports());
-        if missing > 0 {
-            let accounts = Transfer { from: payer.clone(), to: record.clone() };
-            system_program::transfer(CpiContext::new(program, accounts), missing)?;
-        }
-        let allocate = Allocate { account_to_allocate: record.clone() };
-        system_program::allocate(CpiContext::new_with_signer(program, allocate, &[signer]), space as u64)?;
-        let assign = Assign { account_to_assign: record.clone() };
-        system_program::assign(CpiContext::new_with_signer(program, assign, &[signer]), &crate::ID)?;
-    }
-    let data = NullifierRecord { policy, rent_payer: payer.key(), expires_at, bump };
-    let mut bytes = record.try_borrow_mut_data()?;
-    data.try_serialize(&mut &mut bytes[..])
+    require_keys_eq!(*shard.owner, crate::ID, ZkError::InvalidShardAccount);
+    require!(policy.nullifier_shards > 0, ZkError::NoNullifierSet);
+    let mut data = shard.try_borrow_mut_data()?;
+    require!(data.starts_with(NullifierShard::DISCRIMINATOR), ZkError::InvalidShardAccount);
+    let policy_key = policy.key().to_bytes();
+    record(&mut data, &policy_key, policy.nullifier_shards, nullifier, clock, expires_at).map_err(ZkError::from)?;
+    Ok(())
 }

@@ -238,12 +238,12 @@ async fn decoders_reject_accounts_of_other_owners_or_types() {
     let chain = chain().await;
     let merchant = Merchant::new(2);
     let policy = merchant.register(&chain).await;
-    // A system account where a policy is expected; a policy where a record is expected.
+    // A system account where a policy is expected; a policy where a shard is expected.
     let system = program::fetch_policy(&chain, &chain.payer().pubkey()).await.unwrap_err();
     assert!(matches!(system, ChainError::Decode(ref m) if m.contains("owned by")), "{system:?}");
     let account = chain.account(&policy).await.unwrap().unwrap();
-    assert!(matches!(program::decode_nullifier_record(&policy, &account), Err(ChainError::Decode(_))));
+    assert!(matches!(program::decode_shard(&policy, &account), Err(ChainError::Decode(_))));
     let short = Account { data: account.data[..40].to_vec(), ..account.clone() };
     assert!(matches!(program::decode_policy(&policy, &short), Err(ChainError::Decode(_))));
-    assert_eq!(program::fetch_nullifier_record(&chain, &[9; 32]).await.unwrap().map(|r| r.expires_at), None);
+    assert_eq!(program::fetch_nullifier_expiry(&chain, &policy, &[9; 32]).await.unwrap(), None);
 }

@@ -1,6 +1,6 @@
 //! The program through the sdk with real proofs: a payment verified, found again by its
-//! signature (with its event) and by its nullifier, refused on replay; a batch staged under the
-//! transaction size limit and verified; an expired record closed.
+//! signature (with its event) and by its nullifier in the policy's set, refused on replay; a
+//! batch staged under the transaction size limit and verified; an expired shard closed.
 
 mod common;
 
@@ -18,7 +18,7 @@ async fn a_verified_payment_is_found_by_signature_and_nullifier_and_refused_on_r
     let payer = chain.payer();
     let submission = merchant.pay(NOW, 42);
 
-    let ix = program::verify_payment(&payer.pubkey(), &policy, &submission);
+    let ix = program::verify_payment(&payer.pubkey(), &policy, &merchant.set(), &submission);
     assert!(program::transaction_size(std::slice::from_ref(&ix), &payer.pubkey()) <= MAX_TRANSACTION_SIZE);
     let confirmed = send(&chain, std::slice::from_ref(&ix), &[]).await.expect("valid proof verifies");
 
@@ -34,10 +34,9 @@ async fn a_verified_payment_is_found_by_signature_and_nullifier_and_refused_on_r
         (policy, submission.nullifier, submission.request_hash, NOW)
     );
 
-    let record = program::fetch_nullifier_record(&chain, &submission.nullifier).await.unwrap().expect("recorded");
-    assert_eq!((record.policy, record.rent_payer, record.expires_at), (policy, payer.pubkey(), NOW + 3_600 + 60));
-    let locked = chain.account(&program::nullifier_address(&submission.nullifier)).await.unwrap().unwrap().lamports;
-    println!("lamports locked per access: {locked}");
+    let expires_at = program::fetch_nullifier_expiry(&chain, &policy, &submission.nullifier).await.unwrap();
+    assert_eq!(expires_at, Some(NOW + 3_600 + 60));
+    assert_eq!(program::fetch_nullifier_expiry(&chain, &policy, &[9; 32]).await.unwrap(), None);
 
     // The same instruction again (new blockhash, so not a duplicate): the nullifier is spent.
     let replay = send(&chain, &[ix], &[]).await.unwrap_err();
@@ -48,14 +47,15 @@ async fn a_verified_payment_is_found_by_signature_and_nullifier_and_refused_on_r
     assert!(logs.iter().any(|l| l.ends_with(&failed)), "{logs:?}");
     assert!(program::payment_events(&logs).is_empty());
 
-    // After expiry anyone may close the record; its rent goes back to the payer.
-    chain.set_unix_time(record.expires_at + 1).await.unwrap();
-    let record_address = program::nullifier_address(&submission.nullifier);
-    let closer = solana_keypair::Keypair::new();
-    chain.airdrop(&closer.pubkey(), 100_000_000).await.unwrap();
-    let close = program::close_nullifier(&record_address, &payer.pubkey());
-    zk402_chain::submit::submit_and_confirm(&chain, &[close], &closer, &[], Default::default()).await.unwrap();
-    assert!(program::fetch_nullifier_record(&chain, &submission.nullifier).await.unwrap().is_none());
+    // After the last expiry the authority closes the shard and takes its rent back.
+    chain.set_unix_time(NOW + 3_600 + 60 + 1).await.unwrap();
+    let shard = merchant.set().shard_for(&submission.nullifier);
+    let close = program::close_nullifier_shard(&merchant.authority.pubkey(), &shard);
+    zk402_chain::submit::submit_and_confirm(&chain, &[close], &merchant.authority, &[], Default::default())
+        .await
+        .unwrap();
+    assert!(chain.account(&shard).await.unwrap().is_none());
+    assert_eq!(program::fetch_nullifier_expiry(&chain, &policy, &submission.nullifier).await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -66,7 +66,7 @@ async fn a_staged_batch_verifies_in_one_transaction() {
     let owner = chain.payer();
     let submissions: Vec<_> = (0..3).map(|i| merchant.pay(NOW, 100 + i)).collect();
 
-    let staged = program::stage_batch(&owner.pubkey(), &policy, 1, &submissions).unwrap();
+    let staged = program::stage_batch(&owner.pubkey(), &policy, &merchant.set(), 1, &submissions).unwrap();
     for ixs in &staged.transactions {
         assert!(program::transaction_size(ixs, &owner.pubkey()) <= MAX_TRANSACTION_SIZE);
         send(&chain, ixs, &[]).await.expect("staging transaction");
@@ -76,12 +76,12 @@ async fn a_staged_batch_verifies_in_one_transaction() {
     assert_eq!(events.len(), 3);
     for (event, submission) in events.iter().zip(&submissions) {
         assert_eq!((event.nullifier, event.request_hash), (submission.nullifier, submission.request_hash));
-        assert!(program::fetch_nullifier_record(&chain, &submission.nullifier).await.unwrap().is_some());
+        assert!(program::fetch_nullifier_expiry(&chain, &policy, &submission.nullifier).await.unwrap().is_some());
     }
     assert!(chain.account(&staged.buffer).await.unwrap().is_none(), "buffer closed by verify_batch");
 
     // An unused buffer can be closed by its owner.
-    let spare = program::stage_batch(&owner.pubkey(), &policy, 2, &submissions[..1]).unwrap();
+    let spare = program::stage_batch(&owner.pubkey(), &policy, &merchant.set(), 2, &submissions[..1]).unwrap();
     send(&chain, &spare.transactions[0], &[]).await.unwrap();
     send(&chain, &[program::close_proof_buffer(&owner.pubkey(), &spare.buffer)], &[]).await.unwrap();
     assert!(chain.account(&spare.buffer).await.unwrap().is_none());

@@ -10,7 +10,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use zk402_chain::endpoint::ChainBackend;
-use zk402_chain::program::{create_policy as create_policy_ix, issuer_bytes, policy_address};
+use zk402_chain::program::nullifier_set::MAX_SHARDS;
+use zk402_chain::program::{create_nullifier_set, create_policy as create_policy_ix, issuer_bytes, policy_address};
 use zk402_chain::resilience::RetryPolicy;
 use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
 use zk402_merchant::issuer::read_key;
@@ -32,6 +33,10 @@ pub struct PolicyTerms {
     pub max_age: u64,
     /// Clock window, seconds.
     pub clock_window: u64,
+    /// Shards of the policy's nullifier set.
+    pub nullifier_shards: u16,
+    /// Cells per shard (a power of two, 64..=2^20).
+    pub shard_capacity: u32,
 }
 
 fn address(text: &str, what: &str) -> Result<Pubkey, String> {
@@ -80,12 +85,22 @@ pub async fn create_policy(config: &Path, authority: &Path, terms: PolicyTerms) 
         clock_window: terms.clock_window,
         issuer: issuer_bytes(&issuer.public_key()),
     };
+    let shards =
+        create_nullifier_set(&authority.pubkey(), terms.policy_id, terms.nullifier_shards, terms.shard_capacity)
+            .filter(|_| (1..=MAX_SHARDS).contains(&terms.nullifier_shards))
+            .ok_or_else(|| format!("nullifier set: 1..={MAX_SHARDS} shards of a power of two of 64..=2^20 cells"))?;
     let chain = chain(&config.cluster)?;
     let ix = create_policy_ix(&authority.pubkey(), terms.policy_id, params);
     let tx = submit_and_confirm(&chain, &[ix], &authority, &[], ConfirmOptions::default())
         .await
         .map_err(|e| e.to_string())?;
     println!("policy {} created (transaction {})", policy_address(&authority.pubkey(), terms.policy_id), tx.signature);
+    for (index, ixs) in shards.iter().enumerate() {
+        let tx = submit_and_confirm(&chain, ixs, &authority, &[], ConfirmOptions::default())
+            .await
+            .map_err(|e| format!("nullifier shard {index}: {e}"))?;
+        println!("nullifier shard {index} created (transaction {})", tx.signature);
+    }
     Ok(())
 }
 

@@ -70,6 +70,13 @@ enum MerchantCommand {
         /// Largest difference between a proof's time and the cluster clock, seconds.
         #[arg(long, default_value_t = 60)]
         clock_window: u64,
+        /// Shards of the policy's nullifier set (each a separately write-locked account).
+        #[arg(long, default_value_t = 1)]
+        nullifier_shards: u16,
+        /// Cells per shard: a power of two, 64..=1,048,576 (8 bytes each, rent paid by the
+        /// authority); plan for at most 60 % live entries (see the verifier program's README).
+        #[arg(long, default_value_t = 65_536)]
+        shard_capacity: u32,
     },
     /// Serves the gated resource, the receipt issuer and /metrics.
     Serve {
@@ -123,8 +130,17 @@ fn main() -> ExitCode {
                 min_amount,
                 max_age,
                 clock_window,
+                nullifier_shards,
+                shard_capacity,
             }) => {
-                let terms = zk402_cli::commands::PolicyTerms { policy_id, min_amount, max_age, clock_window };
+                let terms = zk402_cli::commands::PolicyTerms {
+                    policy_id,
+                    min_amount,
+                    max_age,
+                    clock_window,
+                    nullifier_shards,
+                    shard_capacity,
+                };
                 zk402_cli::commands::create_policy(&config, &authority, terms).await
             }
             Command::Merchant(MerchantCommand::Serve { config }) => zk402_cli::commands::serve(&config).await,

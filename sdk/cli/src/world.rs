@@ -7,7 +7,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use zk402_chain::ChainError;
 use zk402_chain::local::LocalChain;
-use zk402_chain::program::{create_policy, issuer_bytes, policy_address};
+use zk402_chain::program::{create_nullifier_set, create_policy, issuer_bytes, policy_address};
 use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
 use zk402_circuit::SigningKey;
 use zk402_verifier::instructions::PolicyParams;
@@ -16,6 +16,10 @@ use zk402_verifier::instructions::PolicyParams;
 pub const DECIMALS: u8 = 6;
 /// Lamports each demo actor gets for fees and rent (1 SOL).
 const ACTOR_LAMPORTS: u64 = 1_000_000_000;
+/// Shards of the demo policy's nullifier set.
+const DEMO_SHARDS: u16 = 2;
+/// Cells per demo shard (32 KiB, 0.23 SOL of rent each).
+const DEMO_SHARD_CAPACITY: u32 = 4_096;
 
 /// What the demo policy asks, and what the payer holds.
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +78,11 @@ impl World {
         let policy_id = 1;
         let ix = create_policy(&merchant.pubkey(), policy_id, params);
         submit_and_confirm(chain, &[ix], &merchant, &[], ConfirmOptions::default()).await?;
+        let set = create_nullifier_set(&merchant.pubkey(), policy_id, DEMO_SHARDS, DEMO_SHARD_CAPACITY)
+            .expect("the demo capacity is valid");
+        for ixs in &set {
+            submit_and_confirm(chain, ixs, &merchant, &[], ConfirmOptions::default()).await?;
+        }
         let policy = policy_address(&merchant.pubkey(), policy_id);
         Ok(World { mint, merchant, issuer, policy, payer, terms })
     }

@@ -18,7 +18,8 @@ use std::time::Duration;
 use zk402_chain::Chain;
 use zk402_chain::local::LocalChain;
 use zk402_chain::program::{
-    PROGRAM_ID, PolicyParams, create_policy, issuer_bytes, policy_address, submission_from_ark, verify_payment,
+    NullifierSet, PROGRAM_ID, PolicyParams, create_nullifier_set, create_policy, issuer_bytes, policy_address,
+    submission_from_ark, verify_payment,
 };
 use zk402_chain::rpc::RpcEndpoint;
 use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
@@ -47,6 +48,7 @@ struct Merchant {
     issuer: SigningKey,
     params: PolicyParams,
     policy: Pubkey,
+    set: NullifierSet,
 }
 
 impl Merchant {
@@ -62,8 +64,13 @@ impl Merchant {
         let authority = chain.payer();
         let ix = create_policy(&authority.pubkey(), u64::from(seed), params.clone());
         submit_and_confirm(chain, &[ix], &authority, &[], ConfirmOptions::default()).await.expect("create policy");
-        let policy = policy_address(&authority.pubkey(), u64::from(seed));
-        Merchant { issuer, params, policy }
+        let id = u64::from(seed);
+        for ixs in create_nullifier_set(&authority.pubkey(), id, 2, 1_024).expect("capacity") {
+            submit_and_confirm(chain, &ixs, &authority, &[], ConfirmOptions::default()).await.expect("create shard");
+        }
+        let policy = policy_address(&authority.pubkey(), id);
+        let set = NullifierSet { authority: authority.pubkey(), policy_id: id, shards: 2 };
+        Merchant { issuer, params, policy, set }
     }
 
     /// Proves a fresh 1.5-unit receipt bound to `request_hash`, submits `verify_payment` and
@@ -89,7 +96,7 @@ impl Merchant {
         let proof = prover().prove(&inputs).expect("proof");
         let submission = submission_from_ark(&proof.proof, &proof.public_signals).expect("submission");
         let payer = chain.payer();
-        let ix = verify_payment(&payer.pubkey(), &self.policy, &submission);
+        let ix = verify_payment(&payer.pubkey(), &self.policy, &self.set, &submission);
         let tx = submit_and_confirm(chain, &[ix], &payer, &[], ConfirmOptions::default()).await.expect("verify");
         (submission.nullifier, tx.signature.to_string())
     }

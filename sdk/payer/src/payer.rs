@@ -10,7 +10,9 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use std::str::FromStr;
 use tokio::sync::Mutex;
-use zk402_chain::program::{PROGRAM_ID, fetch_nullifier_record, fetch_policy, issuer_key, verify_payment};
+use zk402_chain::program::{
+    NullifierSet, PROGRAM_ID, fetch_nullifier_expiry, fetch_policy, issuer_key, verify_payment,
+};
 use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
 use zk402_chain::token::{TOKEN_PROGRAM_ID, associated_token_address, decode_mint, spl_token};
 use zk402_chain::{Chain, ChainError};
@@ -272,7 +274,8 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         let (transfer, inputs) = loop {
             let entry = self.wallet.lock().await.select(&offer.policy, now).cloned().ok_or(PayerError::NoReceipt)?;
             let nullifier = fr_to_be_bytes(&entry.secret.nullifier());
-            if fetch_nullifier_record(&self.chain, &nullifier).await?.is_some() {
+            let recorded = fetch_nullifier_expiry(&self.chain, &offer.policy_address, &nullifier).await?;
+            if recorded.is_some_and(|expires_at| expires_at >= now as i64) {
                 // Spent by an earlier run that stopped before writing the wallet.
                 self.wallet.lock().await.mark_spent(&entry.transfer, "recorded on chain")?;
                 continue;
@@ -287,7 +290,12 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
     /// Has the verifier program check a proof on chain (recording its nullifier) and marks the
     /// receipt spent.
     pub async fn verify_on_chain(&self, offer: &Offer, proven: Proven) -> Result<PaidProof, PayerError> {
-        let ix = verify_payment(&self.address(), &offer.policy_address, &proven.submission);
+        let stored = fetch_policy(&self.chain, &offer.policy_address).await?;
+        let set = stored
+            .as_ref()
+            .and_then(NullifierSet::of)
+            .ok_or_else(|| PayerError::Offer(format!("policy {} has no nullifier set", offer.policy_address)))?;
+        let ix = verify_payment(&self.address(), &offer.policy_address, &set, &proven.submission);
         let tx = submit_and_confirm(&self.chain, &[ix], &self.keypair, &[], self.confirm).await?;
         let transaction = tx.signature.to_string();
         self.wallet.lock().await.mark_spent(&proven.transfer, &transaction)?;

@@ -3,6 +3,7 @@
 
 use crate::probe::Measurement;
 use std::fmt::Write;
+use zk402_nullifier_set::design::{DESIGN_CAPACITY, DESIGN_LOAD_PERCENT, lamports_per_access};
 
 /// Agave's alt_bn128 prices (confirmed by measurement here).
 pub mod price {
@@ -89,15 +90,19 @@ impl Report {
         let _ = writeln!(out, "fixture: {}", self.source);
         let _ = writeln!(
             out,
-            "verify CU = the verification call alone (program meter); instruction CU = the whole probe instruction\n"
+            "verify CU = the verification call alone (program meter); record = recording the nullifiers into a \
+             nullifier shard at 60 % load (zk402-nullifier-set's `record`); total = verify + record; instruction \
+             CU = the whole probe instruction\n"
         );
         let _ = writeln!(
             out,
-            "{:<40} {:>6} {:>11} {:>8} {:>9} {:>8} {:>7} | {:>7} {:>7} {:>7} {:>7}",
+            "{:<40} {:>6} {:>11} {:>8} {:>7} {:>8} {:>9} {:>8} {:>7} | {:>7} {:>7} {:>7} {:>7}",
             "case",
             "proofs",
             "instruction",
             "verify",
+            "record",
+            "total",
             "per proof",
             "model",
             "extra",
@@ -114,12 +119,14 @@ impl Report {
             let other = extra - (pairing + c.weights + c.scalars) as i64;
             let _ = writeln!(
                 out,
-                "{:<40} {:>6} {:>11} {:>8} {:>9} {:>8} {:>7} | {:>7} {:>7} {:>7} {:>7}",
+                "{:<40} {:>6} {:>11} {:>8} {:>7} {:>8} {:>9} {:>8} {:>7} | {:>7} {:>7} {:>7} {:>7}",
                 r.label,
                 r.proofs,
                 r.cu.instruction,
                 c.verify,
-                c.verify / r.proofs,
+                c.record,
+                c.verify + c.record,
+                (c.verify + c.record) / r.proofs,
                 model,
                 extra,
                 pairing,
@@ -145,14 +152,17 @@ impl Report {
         }
         out.push('\n');
         if let Some(r) = &self.single {
-            let _ = writeln!(out, "cu_single {}", r.cu.costs.verify);
+            let _ = writeln!(out, "cu_single {}", r.cu.costs.verify + r.cu.costs.record);
         }
         if let Some(r) = &self.peer {
             let _ = writeln!(out, "cu_peer_single {}", r.cu.costs.verify);
         }
         for r in &self.batches {
-            let _ = writeln!(out, "cu_batch {} {} {}", r.proofs, r.cu.costs.verify, r.cu.costs.verify / r.proofs);
+            let total = r.cu.costs.verify + r.cu.costs.record;
+            let _ = writeln!(out, "cu_batch {} {} {}", r.proofs, total, total / r.proofs);
         }
+        let per_access = lamports_per_access(DESIGN_CAPACITY, DESIGN_LOAD_PERCENT).unwrap_or(0);
+        let _ = writeln!(out, "lamports_per_access {per_access}");
         out
     }
 }

@@ -117,7 +117,7 @@ fn malformed_instruction_data_is_rejected() {
 
 #[test]
 fn costs_round_trip_and_the_model_counts_syscalls() {
-    let costs = Costs { verify: 87_037, weights: 1_072, scalars: 13_793 };
+    let costs = Costs { verify: 87_037, record: 640, weights: 1_072, scalars: 13_793 };
     assert_eq!(Costs::from_bytes(&costs.to_bytes()), Some(costs));
     assert_eq!(Costs::from_bytes(&[0; 8]), None);
     let batch = Ops::batch(10, 3);

@@ -6,6 +6,8 @@ use zk402_verifier_core::VerifyError;
 pub const PEER_ERROR_BASE: u32 = 100;
 /// Custom error code of malformed instruction data.
 pub const MALFORMED_CODE: u32 = 200;
+/// Custom error code of a refused recording into the nullifier shard.
+pub const RECORD_CODE: u32 = 201;
 
 /// A probe failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +18,8 @@ pub enum ProbeError {
     Peer(u32),
     /// The instruction data does not decode as a case ([`MALFORMED_CODE`]).
     Malformed,
+    /// The nullifier shard refused a nullifier ([`RECORD_CODE`]).
+    Record,
 }
 
 impl ProbeError {
@@ -25,6 +29,7 @@ impl ProbeError {
             ProbeError::Core(e) => e.code(),
             ProbeError::Peer(code) => PEER_ERROR_BASE + code,
             ProbeError::Malformed => MALFORMED_CODE,
+            ProbeError::Record => RECORD_CODE,
         }
     }
 }

@@ -4,6 +4,7 @@ use crate::case::{Case, MAX_PROOFS, NO_PROOF, Op};
 use crate::error::ProbeError;
 use alloc::boxed::Box;
 use groth16_solana::groth16::{Groth16Verifier, Groth16Verifyingkey};
+use zk402_nullifier_set::{Cell, ShardHeader, ShardMut, account_len, record};
 use zk402_verifier_core::batch::{BatchItem, verify_batch, weights};
 use zk402_verifier_core::encoding::Proof;
 use zk402_verifier_core::scalar::{Accumulator, weight_sum};
@@ -54,11 +55,43 @@ pub fn prepare<'a>(case: &'a Case<'a>) -> Result<Prepared<'a>, ProbeError> {
     }
 }
 
+/// Cells of the probe's nullifier shard (held in the heap: a load costs the same CU there as
+/// in an account).
+pub const SHARD_CAPACITY: u32 = 1_024;
+const SHARD_WORDS: usize = match account_len(SHARD_CAPACITY) {
+    Some(len) => len / 8,
+    None => panic!("invalid probe capacity"),
+};
+/// The probe shard's policy.
+const POLICY: [u8; 32] = [7; 32];
+/// The cluster clock of the recording (unix seconds) and a receipt's lifetime after it.
+const CLOCK: i64 = 1_800_000_000;
+const LIFETIME: i64 = 3_600 + 60;
+
+/// A shard of [`SHARD_CAPACITY`] cells at the design load: every cell `i` with `i % 5 < 3`
+/// (60 %) live past the measured recording.
+fn loaded_shard() -> Box<[u64; SHARD_WORDS]> {
+    let mut words: Box<[u64; SHARD_WORDS]> = bytemuck::zeroed_box();
+    let data: &mut [u8] = bytemuck::cast_slice_mut(&mut words[..]);
+    let header = ShardHeader::new(POLICY, [0; 32], CLOCK - 10, SHARD_CAPACITY, 0);
+    if let Ok(shard) = ShardMut::init(data, header) {
+        for (i, cell) in shard.cells.iter_mut().enumerate() {
+            if i % 5 < 3 {
+                *cell = Cell { tag: i as u32, until: u32::MAX };
+            }
+        }
+    }
+    words
+}
+
 /// Compute units of a case, each region net of the meter's own cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Costs {
     /// The verification call.
     pub verify: u64,
+    /// Recording every proof's nullifier into a nullifier shard (`zk402_nullifier_set::record`,
+    /// as the program runs it; single and batch cases).
+    pub record: u64,
     /// Batch only, measured apart from the verification: the core's `weights` (transcript and
     /// SHA-256 syscalls).
     pub weights: u64,
@@ -69,12 +102,12 @@ pub struct Costs {
 
 impl Costs {
     /// Size of [`Costs::to_bytes`].
-    pub const LEN: usize = 24;
+    pub const LEN: usize = 32;
 
-    /// verify ‖ weights ‖ scalars, 8 bytes little-endian each: the program's return data.
+    /// verify ‖ record ‖ weights ‖ scalars, 8 bytes little-endian each: the program's return data.
     pub fn to_bytes(&self) -> [u8; Costs::LEN] {
         let mut out = [0u8; Costs::LEN];
-        for (chunk, v) in out.chunks_exact_mut(8).zip([self.verify, self.weights, self.scalars]) {
+        for (chunk, v) in out.chunks_exact_mut(8).zip([self.verify, self.record, self.weights, self.scalars]) {
             chunk.copy_from_slice(&v.to_le_bytes());
         }
         out
@@ -86,8 +119,9 @@ impl Costs {
         let (chunks, _) = bytes.as_chunks::<8>();
         Some(Costs {
             verify: u64::from_le_bytes(chunks[0]),
-            weights: u64::from_le_bytes(chunks[1]),
-            scalars: u64::from_le_bytes(chunks[2]),
+            record: u64::from_le_bytes(chunks[1]),
+            weights: u64::from_le_bytes(chunks[2]),
+            scalars: u64::from_le_bytes(chunks[3]),
         })
     }
 }
@@ -131,7 +165,30 @@ impl Prepared<'_> {
             })?;
         }
         costs.verify = region(&mut || self.verify())?;
+        if let Some((case, count)) = self.recorded() {
+            let mut shard = loaded_shard();
+            let data: &mut [u8] = bytemuck::cast_slice_mut(&mut shard[..]);
+            costs.record = region(&mut || {
+                for i in 0..count {
+                    let (_, inputs) = case.proof(i).ok_or(ProbeError::Malformed)?;
+                    // The nullifier is the second-to-last public input.
+                    let nullifier =
+                        inputs.len().checked_sub(2).and_then(|j| inputs.get(j)).ok_or(ProbeError::Malformed)?;
+                    record(data, &POLICY, 1, nullifier, CLOCK, CLOCK + LIFETIME).map_err(|_| ProbeError::Record)?;
+                }
+                Ok(())
+            })?;
+        }
         Ok(costs)
+    }
+
+    /// The case and proof count whose nullifiers the program would record (not the peer's).
+    fn recorded(&self) -> Option<(&Case<'_>, usize)> {
+        match self {
+            Prepared::Verify(case) => Some((case, 1)),
+            Prepared::Batch(case, _, len) => Some((case, *len)),
+            Prepared::Peer(..) => None,
+        }
     }
 
     /// The verification itself.

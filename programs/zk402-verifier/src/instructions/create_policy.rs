@@ -63,6 +63,7 @@ pub(crate) fn handler(ctx: Context<CreatePolicy>, policy_id: u64, params: Policy
         policy_hash,
         input_base,
         bump: ctx.bumps.policy,
+        nullifier_shards: 0,
     });
     policy.invariant()?;
     ctx.accounts

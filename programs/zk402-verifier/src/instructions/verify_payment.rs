@@ -1,8 +1,8 @@
-//! `verify_payment`: one proof, one nullifier record.
+//! `verify_payment`: one proof, its nullifier recorded in the policy's set.
 
 use crate::errors::ZkError;
 use crate::events::{PaymentVerified, emit};
-use crate::state::Policy;
+use crate::state::{NullifierShard, Policy};
 use crate::verification::{record_nullifier, u64_input, verifying_key};
 use anchor_lang::prelude::*;
 use zk402_verifier_core::encoding::{PROOF_LEN, Proof};
@@ -24,33 +24,23 @@ pub struct ProofSubmission {
 /// Accounts of `verify_payment`.
 #[derive(Accounts)]
 pub struct VerifyPayment<'info> {
-    /// Submits the proof and pays the nullifier record's rent (returned when it is closed).
-    #[account(mut)]
+    /// Submits the proof (and pays the fee when it is the fee payer); no rent is paid.
     pub payer: Signer<'info>,
     /// The policy the proof claims to meet.
     pub policy: Account<'info, Policy>,
-    /// CHECK: the record of `submission.nullifier`, created here at its canonical PDA (the
-    /// address and emptiness are checked by `record_nullifier`).
+    /// The policy's shard that `submission.nullifier` hashes to (checked by `record_nullifier`).
     #[account(mut)]
-    pub nullifier_record: UncheckedAccount<'info>,
-    /// System program.
-    pub system_program: Program<'info, System>,
+    pub shard: AccountLoader<'info, NullifierShard>,
 }
 
 pub(crate) fn handler(ctx: Context<VerifyPayment>, submission: ProofSubmission) -> Result<()> {
     let policy = &ctx.accounts.policy;
-    let expires_at = policy.check_now(submission.now, Clock::get()?.unix_timestamp)?;
+    let clock = Clock::get()?.unix_timestamp;
+    let expires_at = policy.check_now(submission.now, clock)?;
     let base = InputBase { point: policy.input_base, folded: 1 };
     let inputs = [u64_input(submission.now as u64), submission.nullifier, submission.request_hash];
     verify(&verifying_key(), &base, &Proof::from_bytes(&submission.proof), &inputs).map_err(ZkError::from)?;
-    record_nullifier(
-        &ctx.accounts.nullifier_record,
-        &ctx.accounts.payer,
-        &ctx.accounts.system_program,
-        &submission.nullifier,
-        policy.key(),
-        expires_at,
-    )?;
+    record_nullifier(&ctx.accounts.shard.to_account_info(), policy, &submission.nullifier, clock, expires_at)?;
     emit(&PaymentVerified {
         policy: policy.key(),
         nullifier: submission.nullifier,

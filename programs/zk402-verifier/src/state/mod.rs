@@ -7,6 +7,6 @@ pub mod proof_buffer;
 pub mod seeds;
 
 pub use issuer::IssuerRegistration;
-pub use nullifier::NullifierRecord;
+pub use nullifier::{NullifierShard, shard_seed};
 pub use policy::Policy;
 pub use proof_buffer::{BatchEntry, ProofBuffer};

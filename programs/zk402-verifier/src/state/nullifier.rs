@@ -1,18 +1,22 @@
-//! The double-spend guard: one record per spent receipt.
+//! The double-spend guard: a policy's nullifier set, as fixed-capacity shard accounts whose
+//! layout and probing live in `zk402-nullifier-set` (shared with the sdk and the CU probe).
 
 use anchor_lang::prelude::*;
+use zk402_nullifier_set::ShardHeader;
 
-/// Exists while a proof for its receipt could still verify. Its address is derived from the
-/// nullifier alone, so the receipt cannot pay twice under any policy.
-#[account]
-#[derive(InitSpace, Debug)]
-pub struct NullifierRecord {
-    /// Policy the receipt paid under.
-    pub policy: Pubkey,
-    /// Who paid the record's rent, and gets it back when it is closed.
-    pub rent_payer: Pubkey,
-    /// Unix time after which the record may be closed (`now + max_age + clock_window`).
-    pub expires_at: i64,
-    /// PDA bump.
-    pub bump: u8,
+/// One shard of a policy's nullifier set: this header, then `capacity` 8-byte cells
+/// (`zk402_nullifier_set::account_len(capacity)` bytes in all, discriminator included). The
+/// client creates it at full size (owned by this program, at [`shard_seed`]'s address derived
+/// with `create_account_with_seed` from the policy authority) and `create_nullifier_shard`
+/// writes the header; Anchor's zero-copy loader sees the header only.
+#[account(zero_copy)]
+pub struct NullifierShard {
+    /// The shard header (policy, authority, capacity, index, times).
+    pub header: ShardHeader,
+}
+
+/// The `create_account_with_seed` seed of shard `index` of the authority's policy `policy_id`
+/// (`"zk402n" ‖ policy_id ‖ "." ‖ index` in decimal: at most 32 bytes, the seed limit).
+pub fn shard_seed(policy_id: u64, index: u16) -> String {
+    format!("zk402n{policy_id}.{index}")
 }

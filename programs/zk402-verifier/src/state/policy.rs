@@ -33,6 +33,9 @@ pub struct Policy {
     pub input_base: [u8; 64],
     /// PDA bump.
     pub bump: u8,
+    /// Shards of the policy's nullifier set, fixed by the first `create_nullifier_shard` and
+    /// never changed after (a nullifier's shard must not move); 0 until then.
+    pub nullifier_shards: u16,
 }
 
 impl Policy {
@@ -43,8 +46,8 @@ impl Policy {
         Ok(())
     }
 
-    /// Checks a proof's `now` against the cluster clock and returns when its record may be
-    /// closed: after `now + max_age + clock_window` no proof of the same receipt can pass.
+    /// Checks a proof's `now` against the cluster clock and returns until when its nullifier
+    /// must stay recorded: after `now + max_age + clock_window` no proof of the same receipt can pass.
     pub fn check_now(&self, now: i64, clock: i64) -> Result<i64> {
         let window = self.clock_window as i64;
         require!(now > 0 && now.abs_diff(clock) <= window as u64, ZkError::NowOutsideWindow);

@@ -4,7 +4,5 @@
 pub const POLICY: &[u8] = b"policy";
 /// `[ISSUER, issuer_Ax, issuer_Ay]` → [`super::IssuerRegistration`].
 pub const ISSUER: &[u8] = b"issuer";
-/// `[NULLIFIER, nullifier]` → [`super::NullifierRecord`]; global, so a receipt pays once.
-pub const NULLIFIER: &[u8] = b"nullifier";
 /// `[PROOF_BUFFER, owner, buffer_id (u64 LE)]` → [`super::ProofBuffer`].
 pub const PROOF_BUFFER: &[u8] = b"proof-buffer";

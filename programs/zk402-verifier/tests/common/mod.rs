@@ -74,6 +74,23 @@ impl Env {
         Some(T::try_deserialize(&mut account.data.as_slice()).expect("account data"))
     }
 
+    /// The raw account at `address`.
+    pub async fn raw(&mut self, address: Pubkey) -> Option<solana_account::Account> {
+        self.ctx.banks_client.get_account(address).await.expect("get_account")
+    }
+
+    /// Overwrites the account at `address` (to craft states a test cannot reach quickly).
+    pub fn put(&mut self, address: Pubkey, account: solana_account::Account) {
+        self.ctx.set_account(&address, &account.into());
+    }
+
+    /// The nullifier shard at `address`, decoded as the sdk decodes it.
+    pub async fn shard(&mut self, address: Pubkey) -> zk402_chain::program::ShardData {
+        let a = self.raw(address).await.expect("shard exists");
+        let account = zk402_chain::Account { lamports: a.lamports, owner: a.owner, data: a.data, executable: false };
+        zk402_chain::program::decode_shard(&address, &account).expect("a shard")
+    }
+
     pub async fn lamports(&mut self, address: Pubkey) -> u64 {
         self.ctx.banks_client.get_balance(address).await.expect("balance")
     }

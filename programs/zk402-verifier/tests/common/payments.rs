@@ -6,7 +6,8 @@ use super::*;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use zk402_chain::program::{
-    PolicyParams, ProofSubmission, create_policy, issuer_bytes, policy_address, stage_batch, submission_from_ark,
+    NullifierSet, PolicyParams, ProofSubmission, create_nullifier_shard, create_policy, issuer_bytes, policy_address,
+    stage_batch, submission_from_ark,
 };
 use zk402_circuit::artifacts::ArtifactPaths;
 use zk402_circuit::{Fr, PaymentInputs, Policy as CircuitPolicy, ReceiptClaim, Secret, SigningKey};
@@ -25,7 +26,13 @@ pub fn prover() -> &'static Prover {
 /// The cluster time the tests run at (unix seconds).
 pub const NOW: i64 = 1_795_000_000;
 
-/// A started environment with the clock at [`NOW`] and a registered merchant policy.
+/// Shards of every test policy's nullifier set.
+pub const SHARDS: u16 = 2;
+/// Cells per shard in the tests.
+pub const CAPACITY: u32 = 1_024;
+
+/// A started environment with the clock at [`NOW`] and a registered merchant policy (with its
+/// nullifier set, authority the context payer).
 pub async fn setup(seed: u8) -> (Env, Merchant, Pubkey) {
     let mut env = Env::start().await;
     env.set_time(NOW).await;
@@ -63,11 +70,21 @@ impl Merchant {
         }
     }
 
-    /// Registers the policy with `authority` (the context payer) and returns its address.
+    /// Registers the policy with `authority` (the context payer) and its nullifier set of
+    /// [`SHARDS`] shards of [`CAPACITY`] cells, and returns the policy's address.
     pub async fn register(&self, env: &mut Env) -> Pubkey {
         let authority = env.payer().pubkey();
         env.send(&[create_policy(&authority, self.policy_id, self.params.clone())], &[]).await.expect("create policy");
+        for index in 0..SHARDS {
+            let ixs = create_nullifier_shard(&authority, self.policy_id, index, SHARDS, CAPACITY).expect("capacity");
+            env.send(&ixs, &[]).await.expect("create nullifier shard");
+        }
         policy_address(&authority, self.policy_id)
+    }
+
+    /// The policy's nullifier set (authority: the context payer).
+    pub fn set(&self, env: &Env) -> NullifierSet {
+        NullifierSet { authority: env.payer().pubkey(), policy_id: self.policy_id, shards: SHARDS }
     }
 
     /// A proof of a fresh receipt of 1.5 USDC paid 10 minutes before `now`.
@@ -88,9 +105,15 @@ impl Merchant {
 
 /// Stages `submissions` in the payer's new buffer `buffer_id` through zk402-chain's staging
 /// transactions (open, then writes sized to the transaction limit) and returns the buffer.
-pub async fn stage(env: &mut Env, policy: Pubkey, buffer_id: u64, submissions: &[ProofSubmission]) -> Pubkey {
+pub async fn stage(
+    env: &mut Env,
+    policy: Pubkey,
+    set: &NullifierSet,
+    buffer_id: u64,
+    submissions: &[ProofSubmission],
+) -> Pubkey {
     let owner = env.payer().pubkey();
-    let staged = stage_batch(&owner, &policy, buffer_id, submissions).expect("stageable batch");
+    let staged = stage_batch(&owner, &policy, set, buffer_id, submissions).expect("stageable batch");
     for ixs in &staged.transactions {
         env.send(ixs, &[]).await.expect("stage batch");
     }

@@ -1,7 +1,7 @@
 //! Staging a batch for `verify_batch`: ten entries are 3,520 bytes and a transaction carries at
 //! most 1,232, so the entries go into a proof buffer through several transactions first.
 
-use super::addresses::{buffer_address, nullifier_address};
+use super::addresses::{NullifierSet, buffer_address};
 use super::instructions::{open_proof_buffer, verify_batch, write_proof_buffer};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -30,8 +30,8 @@ pub enum BatchError {
 pub struct StagedBatch {
     /// The buffer account.
     pub buffer: Pubkey,
-    /// The nullifier record of each entry, in entry order.
-    pub records: Vec<Pubkey>,
+    /// The distinct shards the entries' nullifiers hash to.
+    pub shards: Vec<Pubkey>,
     /// The staging transactions' instructions, to be sent in order, each as one transaction
     /// with the owner as fee payer and only signer: open (with the first bytes), then writes.
     pub transactions: Vec<Vec<Instruction>>,
@@ -41,10 +41,11 @@ pub struct StagedBatch {
 
 /// Splits `submissions` into an `open_proof_buffer` transaction and as few
 /// `write_proof_buffer` transactions as fit in [`MAX_TRANSACTION_SIZE`] each, for `owner`'s
-/// buffer `buffer_id` against `policy`.
+/// buffer `buffer_id` against `policy`, whose nullifier set is `set`.
 pub fn stage_batch(
     owner: &Pubkey,
     policy: &Pubkey,
+    set: &NullifierSet,
     buffer_id: u64,
     submissions: &[ProofSubmission],
 ) -> Result<StagedBatch, BatchError> {
@@ -72,9 +73,11 @@ pub fn stage_batch(
         transactions.push(std::mem::take(&mut prefix));
         offset = end;
     }
-    let records: Vec<Pubkey> = submissions.iter().map(|s| nullifier_address(&s.nullifier)).collect();
-    let verify = verify_batch(owner, policy, &buffer, &records);
-    Ok(StagedBatch { buffer, records, transactions, verify })
+    let mut shards: Vec<Pubkey> = submissions.iter().map(|s| set.shard_for(&s.nullifier)).collect();
+    shards.sort();
+    shards.dedup();
+    let verify = verify_batch(owner, policy, &buffer, &shards);
+    Ok(StagedBatch { buffer, shards, transactions, verify })
 }
 
 /// The batch-buffer entry of a submission (`now` as a 32-byte big-endian input); `None` when
@@ -123,6 +126,10 @@ mod tests {
     use anchor_lang::Discriminator;
     use zk402_verifier::instruction::WriteProofBuffer;
 
+    fn set() -> NullifierSet {
+        NullifierSet { authority: Pubkey::new_unique(), policy_id: 1, shards: 16 }
+    }
+
     fn submission(i: u8) -> ProofSubmission {
         ProofSubmission { proof: [i; 256], now: 1_795_000_000, nullifier: [i; 32], request_hash: [i; 32] }
     }
@@ -131,9 +138,10 @@ mod tests {
     fn every_staging_transaction_fits_and_covers_the_entries_once() {
         let owner = Pubkey::new_unique();
         let policy = Pubkey::new_unique();
+        let set = set();
         for n in 1..=10u8 {
             let subs: Vec<_> = (0..n).map(submission).collect();
-            let staged = stage_batch(&owner, &policy, 7, &subs).expect("stages");
+            let staged = stage_batch(&owner, &policy, &set, 7, &subs).expect("stages");
             let mut written = 0usize;
             for tx in &staged.transactions {
                 assert!(transaction_size(tx, &owner) <= MAX_TRANSACTION_SIZE);
@@ -145,20 +153,23 @@ mod tests {
             }
             assert_eq!(written, usize::from(n) * BatchEntry::LEN);
             assert!(transaction_size(std::slice::from_ref(&staged.verify), &owner) <= MAX_TRANSACTION_SIZE);
-            assert_eq!(staged.records.len(), usize::from(n));
+            assert!((1..=usize::from(n)).contains(&staged.shards.len()));
         }
         let ten: Vec<_> = (0..10).map(submission).collect();
-        assert_eq!(stage_batch(&owner, &policy, 7, &ten).unwrap().transactions.len(), 4);
+        assert_eq!(stage_batch(&owner, &policy, &set, 7, &ten).unwrap().transactions.len(), 4);
     }
 
     #[test]
     fn sizes_outside_1_to_10_and_negative_now_are_refused() {
         let (owner, policy) = (Pubkey::new_unique(), Pubkey::new_unique());
-        assert_eq!(stage_batch(&owner, &policy, 1, &[]).unwrap_err(), BatchError::Size(0));
+        assert_eq!(stage_batch(&owner, &policy, &set(), 1, &[]).unwrap_err(), BatchError::Size(0));
         let eleven: Vec<_> = (0..11).map(submission).collect();
-        assert_eq!(stage_batch(&owner, &policy, 1, &eleven).unwrap_err(), BatchError::Size(11));
+        assert_eq!(stage_batch(&owner, &policy, &set(), 1, &eleven).unwrap_err(), BatchError::Size(11));
         let mut bad = submission(1);
         bad.now = -1;
-        assert_eq!(stage_batch(&owner, &policy, 1, &[submission(0), bad]).unwrap_err(), BatchError::NegativeNow(1));
+        assert_eq!(
+            stage_batch(&owner, &policy, &set(), 1, &[submission(0), bad]).unwrap_err(),
+            BatchError::NegativeNow(1)
+        );
     }
 }

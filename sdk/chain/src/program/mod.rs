@@ -12,16 +12,17 @@ pub mod events;
 pub mod instructions;
 pub mod submission;
 
-pub use accounts::{decode_nullifier_record, decode_policy, fetch_nullifier_record, fetch_policy};
-pub use addresses::{buffer_address, issuer_address, nullifier_address, policy_address};
+pub use accounts::{ShardData, decode_policy, decode_shard, fetch_nullifier_expiry, fetch_policy};
+pub use addresses::{NullifierSet, buffer_address, issuer_address, policy_address, shard_address};
 pub use batch::{BatchError, MAX_TRANSACTION_SIZE, StagedBatch, stage_batch, transaction_size};
 pub use events::payment_events;
 pub use instructions::{
-    close_nullifier, close_policy, close_proof_buffer, create_policy, open_proof_buffer, update_policy, verify_batch,
-    verify_payment, write_proof_buffer,
+    close_nullifier_shard, close_policy, close_proof_buffer, create_nullifier_set, create_nullifier_shard,
+    create_policy, open_proof_buffer, update_policy, verify_batch, verify_payment, write_proof_buffer,
 };
 pub use submission::{SubmissionError, issuer_bytes, issuer_key, submission_from_ark};
+pub use zk402_nullifier_set as nullifier_set;
 pub use zk402_verifier::ID as PROGRAM_ID;
 pub use zk402_verifier::events::PaymentVerified;
 pub use zk402_verifier::instructions::{PolicyParams, PolicyUpdate, ProofSubmission};
-pub use zk402_verifier::state::{BatchEntry, NullifierRecord, Policy};
+pub use zk402_verifier::state::{BatchEntry, NullifierShard, Policy};

@@ -66,12 +66,21 @@ impl Merchant {
         Merchant { issuer, params, policy_id: u64::from(seed), authority: Keypair::new() }
     }
 
-    /// Funds the authority, registers the policy and returns its address.
+    /// Funds the authority, registers the policy and its nullifier set (two shards of 1,024
+    /// cells) and returns the policy's address.
     pub async fn register(&self, chain: &LocalChain) -> Pubkey {
         chain.airdrop(&self.authority.pubkey(), 1_000_000_000).await.expect("airdrop");
         let ix = program::create_policy(&self.authority.pubkey(), self.policy_id, self.params.clone());
         send(chain, &[ix], &[&self.authority]).await.expect("create policy");
+        for ixs in program::create_nullifier_set(&self.authority.pubkey(), self.policy_id, 2, 1_024).unwrap() {
+            send(chain, &ixs, &[&self.authority]).await.expect("create nullifier shard");
+        }
         program::policy_address(&self.authority.pubkey(), self.policy_id)
+    }
+
+    /// The policy's nullifier set.
+    pub fn set(&self) -> program::NullifierSet {
+        program::NullifierSet { authority: self.authority.pubkey(), policy_id: self.policy_id, shards: 2 }
     }
 
     /// A proof of a fresh receipt of 1.5 USDC paid 10 minutes before `now`, bound to `request`.

@@ -1,12 +1,12 @@
 //! Confirming a payment on chain: the verifying transaction exists and succeeded, called the
 //! verifier program with the merchant's policy, the program itself emitted a `PaymentVerified`
 //! event with the policy, the challenge's request hash and the payload's nullifier, and the
-//! nullifier's record exists under the policy.
+//! nullifier is recorded in the policy's nullifier set.
 
 use super::refusal::Refusal;
 use anchor_lang::prelude::Pubkey;
 use solana_signature::Signature;
-use zk402_chain::program::{fetch_nullifier_record, payment_events};
+use zk402_chain::program::{fetch_nullifier_expiry, payment_events};
 use zk402_chain::{Chain, ChainError, ConfirmedTransaction};
 
 /// Why a payment was not confirmed.
@@ -68,10 +68,8 @@ pub async fn confirm_payment<C: Chain>(
     if !bound.iter().any(|e| e.nullifier == *expected.nullifier) {
         return Err(Refusal::NullifierMismatch.into());
     }
-    let record = fetch_nullifier_record(chain, expected.nullifier).await?.ok_or(Refusal::NullifierMissing)?;
-    if record.policy != *expected.policy {
-        return Err(Refusal::PolicyMismatch.into());
-    }
+    // Recorded in the policy's own set (a lookup there, so no other policy's entry counts).
+    fetch_nullifier_expiry(chain, expected.policy, expected.nullifier).await?.ok_or(Refusal::NullifierMissing)?;
     Ok(())
 }
 
