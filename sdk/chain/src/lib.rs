@@ -6,6 +6,7 @@ pub mod backend;
 pub mod endpoint;
 #[cfg(feature = "local")]
 pub mod local;
+pub mod memo;
 pub mod program;
 pub mod resilience;
 pub mod rpc;

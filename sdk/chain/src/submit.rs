@@ -40,6 +40,19 @@ pub async fn submit_and_confirm(
     extra_signers: &[&Keypair],
     options: ConfirmOptions,
 ) -> Result<ConfirmedTransaction, ChainError> {
+    let transaction = sign(chain, instructions, fee_payer, extra_signers).await?;
+    send_and_confirm(chain, &transaction, options).await
+}
+
+/// The first half of [`submit_and_confirm`]: `instructions` signed by `fee_payer` and
+/// `extra_signers` over a fresh blockhash, not sent. Its first signature (its id) is known
+/// before it leaves the machine, e.g. to record a secret under it first.
+pub async fn sign(
+    chain: &impl Chain,
+    instructions: &[Instruction],
+    fee_payer: &Keypair,
+    extra_signers: &[&Keypair],
+) -> Result<Transaction, ChainError> {
     let blockhash = chain.latest_blockhash().await?;
     let mut signers: Vec<&Keypair> = Vec::with_capacity(1 + extra_signers.len());
     signers.push(fee_payer);
@@ -49,8 +62,17 @@ pub async fn submit_and_confirm(
         error: TransactionError::SignatureFailure,
         logs: vec![format!("signing failed: {e}")],
     })?;
+    Ok(transaction)
+}
 
-    let signature = chain.send_transaction(&transaction).await?;
+/// The second half of [`submit_and_confirm`]: sends a signed transaction and polls until it has
+/// executed, with the same outcomes.
+pub async fn send_and_confirm(
+    chain: &impl Chain,
+    transaction: &Transaction,
+    options: ConfirmOptions,
+) -> Result<ConfirmedTransaction, ChainError> {
+    let signature = chain.send_transaction(transaction).await?;
     let deadline = Instant::now() + options.timeout;
     loop {
         match chain.transaction(&signature).await {

@@ -99,7 +99,7 @@ impl Drop for RunningMerchant {
 pub fn spawn(listener: TcpListener, router: Router) -> Result<RunningMerchant, String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
+        if let Err(e) = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await {
             tracing::error!(error = %e, "merchant server stopped");
         }
     });
@@ -154,7 +154,7 @@ pub async fn spawn_for_world_with_store<C: Chain + Clone + 'static, S: Challenge
         mime_type: Some("application/json".into()),
     };
     let ledger = Ledger::open(&dir.join(format!("issuer-{}.sqlite", next_instance()))).map_err(|e| e.to_string())?;
-    let issuer_config = IssuerConfig { mint: world.mint, recipient: world.merchant.pubkey() };
+    let issuer_config = IssuerConfig::new(world.mint, world.merchant.pubkey());
     let issuer = Issuer::new(chain.clone(), world.issuer.clone(), issuer_config, ledger);
     spawn(listener, merchant_router(gate, chain, store, issuer, extra_metrics))
 }
@@ -179,8 +179,7 @@ pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig)
         description: config.description.clone(),
         mime_type: Some("application/json".into()),
     };
-    let issuer_config =
-        IssuerConfig { mint: address(&config.mint, "mint")?, recipient: address(&config.recipient, "recipient")? };
+    let issuer_config = config.issuer()?;
     let issuer_key = read_key(&config.issuer_key_file)?;
     check_policy(chain.as_ref(), &gate, &issuer_config, &issuer_key).await?;
     let ledger = Ledger::open(&config.issuer_ledger).map_err(|e| e.to_string())?;
@@ -201,7 +200,7 @@ pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig)
     };
     let listener = TcpListener::bind(&config.bind).await.map_err(|e| format!("bind {}: {e}", config.bind))?;
     println!("merchant serving {}{RESOURCE_PATH} on {}", config.public_url, config.bind);
-    axum::serve(listener, router)
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -2,9 +2,13 @@
 //! RPC endpoints, network, addresses, key files, stores — comes from here, never from code.
 //! Paths are relative to the working directory.
 
+use anchor_lang::prelude::Pubkey;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use zk402_chain::Finality;
 use zk402_chain::endpoint::ChainConfig;
+use zk402_merchant::issuer::IssuerConfig;
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -64,12 +68,58 @@ pub struct MerchantConfig {
     pub price: u64,
     /// File with the issuer key seed (64 hex characters; `zk402 issuer-key` writes one).
     pub issuer_key_file: PathBuf,
-    /// SQLite file of the issuer's ledger of issued receipts.
+    /// SQLite file of the issuer's ledger of issued receipts and refused transactions.
     pub issuer_ledger: PathBuf,
+    /// How settled a payment must be before the issuer signs its receipt: `finalized` (the
+    /// default: it cannot be rolled back) or `confirmed` (about 13 s sooner, at the risk of a
+    /// receipt for a payment a fork drops).
+    #[serde(default)]
+    pub issuer_finality: IssuerFinality,
+    /// Requests per second, per client address (IPv4, or IPv6 /64), that make the issuer read
+    /// the chain [default: 1]; requests about payments already read are not counted.
+    pub issuer_rate_per_second: Option<f64>,
+    /// Such requests a client may make at once [default: 10].
+    pub issuer_burst: Option<u32>,
     /// Challenge store: `sqlite:<path>` (one instance) or `redis://host:port` (shared).
     pub challenge_store: String,
     /// Lifetime of a 402 challenge, seconds.
     pub challenge_ttl_secs: u64,
+}
+
+/// The issuer's `issuer_finality`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IssuerFinality {
+    /// Optimistically confirmed.
+    Confirmed,
+    /// Finalized (rooted).
+    #[default]
+    Finalized,
+}
+
+impl MerchantConfig {
+    /// The receipt issuer's configuration: mint, recipient, finality and rate limit.
+    pub fn issuer(&self) -> Result<IssuerConfig, String> {
+        let address = |text: &str, what: &str| Pubkey::from_str(text).map_err(|e| format!("{what} {text:?}: {e}"));
+        let mut issuer = IssuerConfig::new(address(&self.mint, "mint")?, address(&self.recipient, "recipient")?);
+        issuer.finality = match self.issuer_finality {
+            IssuerFinality::Confirmed => Finality::Confirmed,
+            IssuerFinality::Finalized => Finality::Finalized,
+        };
+        if let Some(rate) = self.issuer_rate_per_second {
+            if !(rate.is_finite() && rate > 0.0) {
+                return Err(format!("issuer_rate_per_second {rate}: expected a positive number"));
+            }
+            issuer.rate_limit.per_second = rate;
+        }
+        if let Some(burst) = self.issuer_burst {
+            if burst == 0 {
+                return Err("issuer_burst: expected at least 1".into());
+            }
+            issuer.rate_limit.burst = burst;
+        }
+        Ok(issuer)
+    }
 }
 
 /// `zk402 payer …`: the payer's keys, wallet, prover and issuer.
@@ -96,4 +146,46 @@ pub fn read_keypair(path: &Path) -> Result<solana_keypair::Keypair, ConfigError>
     let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
     let bytes: Vec<u8> = serde_json::from_str(&text).map_err(|e| error(format!("not a keypair file: {e}")))?;
     solana_keypair::Keypair::try_from(bytes.as_slice()).map_err(|e| error(format!("not a keypair: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merchant(extra: &str) -> Result<MerchantConfig, toml::de::Error> {
+        let key = Pubkey::new_unique();
+        toml::from_str(&format!(
+            r#"bind = "127.0.0.1:8402"
+public_url = "https://api.example.com"
+policy = "{key}"
+mint = "{key}"
+recipient = "{key}"
+price = 1
+issuer_key_file = "issuer.key"
+issuer_ledger = "issuer.sqlite"
+challenge_store = "sqlite:challenges.sqlite"
+challenge_ttl_secs = 120
+{extra}
+[cluster]
+network = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"
+rpc_urls = ["http://127.0.0.1:8899"]
+"#
+        ))
+    }
+
+    #[test]
+    fn the_issuer_reads_at_finalized_unless_configured_otherwise() {
+        let default = merchant("").unwrap().issuer().unwrap();
+        assert_eq!(default.finality, Finality::Finalized);
+        assert_eq!(default.rate_limit, IssuerConfig::new(default.mint, default.recipient).rate_limit);
+        let configured = merchant("issuer_finality = \"confirmed\"\nissuer_rate_per_second = 0.5\nissuer_burst = 3")
+            .unwrap()
+            .issuer()
+            .unwrap();
+        assert_eq!(configured.finality, Finality::Confirmed);
+        assert_eq!((configured.rate_limit.per_second, configured.rate_limit.burst), (0.5, 3));
+        assert!(merchant("issuer_finality = \"processed\"").is_err(), "processed is not offered");
+        assert!(merchant("issuer_rate_per_second = 0.0").unwrap().issuer().is_err());
+        assert!(merchant("issuer_burst = 0").unwrap().issuer().is_err());
+    }
 }

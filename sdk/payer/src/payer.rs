@@ -9,11 +9,13 @@ use anchor_lang::prelude::Pubkey;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use std::str::FromStr;
+use std::time::Duration;
 use tokio::sync::Mutex;
+use zk402_chain::memo::commitment_memo;
 use zk402_chain::program::{
     NullifierSet, PROGRAM_ID, fetch_nullifier_expiry, fetch_policy, issuer_key, verify_payment,
 };
-use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
+use zk402_chain::submit::{ConfirmOptions, send_and_confirm, sign, submit_and_confirm};
 use zk402_chain::token::{TOKEN_PROGRAM_ID, associated_token_address, decode_mint, spl_token};
 use zk402_chain::{Chain, ChainError};
 use zk402_circuit::field::{fr_from_be_bytes, fr_to_be_bytes};
@@ -128,7 +130,13 @@ pub struct Payer<C, P> {
     network: Network,
     http: reqwest::Client,
     confirm: ConfirmOptions,
+    receipt_wait: ConfirmOptions,
 }
+
+/// How long [`Payer::obtain_receipt`] keeps asking, and how often: an issuer reading at
+/// `finalized` sees a payment about 13 s after it is confirmed.
+const RECEIPT_WAIT: ConfirmOptions =
+    ConfirmOptions { timeout: Duration::from_secs(90), poll_interval: Duration::from_secs(2) };
 
 impl<C: Chain, P: ProofSource> Payer<C, P> {
     /// A payer on `network` (the only network it accepts offers for).
@@ -141,6 +149,7 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
             network,
             http: reqwest::Client::new(),
             confirm: ConfirmOptions::default(),
+            receipt_wait: RECEIPT_WAIT,
         }
     }
 
@@ -154,15 +163,18 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         &self.chain
     }
 
-    /// Transfers `amount` atomic units of `mint` from the payer's associated token account to
-    /// `recipient`'s (`TransferChecked`: the mint and its decimals are part of what is signed)
-    /// and returns the confirmed transaction's signature.
+    /// Pays `amount` atomic units of `mint` from the payer's associated token account to
+    /// `recipient`'s (`TransferChecked`: the mint and its decimals are part of what is signed),
+    /// naming in the same transaction, by a receipt memo (`zk402_chain::memo`), the commitment
+    /// of a fresh secret: the issuer signs a receipt for that commitment only. The secret is
+    /// stored in the wallet under the transaction's signature before the transaction is sent.
+    /// Returns that signature once the transaction is confirmed.
     pub async fn pay(&self, mint: &Pubkey, recipient: &Pubkey, amount: u64) -> Result<String, PayerError> {
         let account =
             self.chain.account(mint).await?.ok_or_else(|| PayerError::Offer(format!("mint {mint} not found")))?;
         let decimals = decode_mint(mint, &account)?.decimals;
         let owner = self.address();
-        let ix = spl_token::instruction::transfer_checked(
+        let transfer = spl_token::instruction::transfer_checked(
             &TOKEN_PROGRAM_ID,
             &associated_token_address(&owner, mint),
             mint,
@@ -173,40 +185,60 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
             decimals,
         )
         .map_err(|e| PayerError::Offer(format!("transfer: {e}")))?;
-        let tx = submit_and_confirm(&self.chain, &[ix], &self.keypair, &[], self.confirm).await?;
-        Ok(tx.signature.to_string())
+        let secret = Secret::random().map_err(|e| PayerError::Randomness(e.to_string()))?;
+        let memo = commitment_memo(&secret.commitment());
+        let tx = sign(&self.chain, &[transfer, memo], &self.keypair, &[]).await?;
+        let signature = tx.signatures.first().ok_or_else(|| PayerError::Offer("unsigned payment".into()))?.to_string();
+        self.wallet.lock().await.add_payment(&signature, secret)?;
+        send_and_confirm(&self.chain, &tx, self.confirm).await?;
+        Ok(signature)
     }
 
-    /// Asks the issuer at `issuer_url` for the receipt of payment `transfer`, checks it was
-    /// signed by `issuer` over our fresh secret's commitment, and stores it in the wallet.
+    /// Asks the issuer at `issuer_url` for the receipt of payment `transfer` (made by
+    /// [`pay`](Self::pay): the wallet holds the secret whose commitment its memo names), checks
+    /// it was signed by `issuer` over that commitment, and stores it in the wallet. While the
+    /// issuer has not seen the payment at its finality (404), limits us (429, after its
+    /// `Retry-After`) or is unavailable (503), asks again until a deadline.
     pub async fn obtain_receipt(
         &self,
         issuer_url: &str,
         issuer: &PublicKey,
         transfer: &str,
     ) -> Result<Receipt, PayerError> {
-        let secret = {
-            let mut wallet = self.wallet.lock().await;
-            match wallet.secret_of(transfer) {
-                // A retry (the issuer's answer was lost): same secret, so the issuer's
-                // idempotent answer is the same receipt.
-                Some(secret) => secret,
-                None => {
-                    let secret = Secret::random().map_err(|e| PayerError::Randomness(e.to_string()))?;
-                    wallet.add_payment(transfer, secret.clone())?;
-                    secret
-                }
-            }
-        };
+        let secret = self
+            .wallet
+            .lock()
+            .await
+            .secret_of(transfer)
+            .ok_or_else(|| WalletError::UnknownTransfer(transfer.into()))?;
         let request = IssueRequest { transaction: transfer.into(), commitment: secret.commitment() };
         let url = format!("{}/v1/receipts", issuer_url.trim_end_matches('/'));
-        let response =
-            self.http.post(&url).json(&request).send().await.map_err(|e| PayerError::Http(format!("{url}: {e}")))?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| PayerError::Http(format!("{url}: {e}")))?;
-        if !status.is_success() {
-            return Err(PayerError::Issuer { status: status.as_u16(), message: String::from_utf8_lossy(&body).into() });
-        }
+        let deadline = tokio::time::Instant::now() + self.receipt_wait.timeout;
+        let body = loop {
+            let response = self
+                .http
+                .post(&url)
+                .json(&request)
+                .send()
+                .await
+                .map_err(|e| PayerError::Http(format!("{url}: {e}")))?;
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|value| value.to_str().ok()?.parse().ok())
+                .map_or(self.receipt_wait.poll_interval, Duration::from_secs);
+            let body = response.bytes().await.map_err(|e| PayerError::Http(format!("{url}: {e}")))?;
+            if status.is_success() {
+                break body;
+            }
+            let retriable = matches!(status.as_u16(), 404 | 429 | 503);
+            if !retriable || tokio::time::Instant::now() + retry_after > deadline {
+                let message = String::from_utf8_lossy(&body).into();
+                return Err(PayerError::Issuer { status: status.as_u16(), message });
+            }
+            tokio::time::sleep(retry_after).await;
+        };
         let receipt: Receipt = serde_json::from_slice(&body).map_err(|e| PayerError::BadReceipt(e.to_string()))?;
         if receipt.claim.commitment != request.commitment {
             return Err(PayerError::BadReceipt("it signs another commitment".into()));
