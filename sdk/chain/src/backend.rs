@@ -54,6 +54,18 @@ impl ConfirmedTransaction {
     }
 }
 
+/// How settled a transaction must be for [`Chain::transaction`] to return it: the RPC
+/// commitment of the read (`processed` is not offered: `getTransaction` refuses it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Finality {
+    /// Optimistically confirmed: voted on by a supermajority of stake. A confirmed block has
+    /// never been rolled back on mainnet, but nothing in the protocol forbids it.
+    Confirmed,
+    /// Finalized (rooted): a supermajority has voted on it at maximum lockout; it cannot be
+    /// rolled back. About 13 s (32 slots) later than `Confirmed`.
+    Finalized,
+}
+
 /// Why a chain call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
@@ -113,10 +125,12 @@ pub trait Chain: Send + Sync {
     fn send_transaction(&self, transaction: &Transaction)
     -> impl Future<Output = Result<Signature, ChainError>> + Send;
 
-    /// A confirmed transaction by signature; `None` while the cluster does not know it (yet).
+    /// An executed transaction by signature, once it has reached `finality`; `None` while the
+    /// cluster does not know it at that level (yet).
     fn transaction(
         &self,
         signature: &Signature,
+        finality: Finality,
     ) -> impl Future<Output = Result<Option<ConfirmedTransaction>, ChainError>> + Send;
 
     /// An account; `None` when it does not exist.
@@ -142,8 +156,9 @@ impl<C: Chain + ?Sized> Chain for std::sync::Arc<C> {
     fn transaction(
         &self,
         signature: &Signature,
+        finality: Finality,
     ) -> impl Future<Output = Result<Option<ConfirmedTransaction>, ChainError>> + Send {
-        (**self).transaction(signature)
+        (**self).transaction(signature, finality)
     }
 
     fn account(&self, address: &Pubkey) -> impl Future<Output = Result<Option<Account>, ChainError>> + Send {

@@ -4,7 +4,7 @@
 use crate::local::LocalChain;
 use crate::resilience::{BreakerConfig, FallbackChain, FallbackStats, RetryPolicy};
 use crate::rpc::{EndpointError, RpcEndpoint};
-use crate::{Account, Chain, ChainError, ConfirmedTransaction};
+use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
 use anchor_lang::prelude::Pubkey;
 use solana_hash::Hash;
 use solana_signature::Signature;
@@ -108,8 +108,12 @@ impl Chain for ChainBackend {
         on_backend!(self, chain => chain.send_transaction(transaction).await)
     }
 
-    async fn transaction(&self, signature: &Signature) -> Result<Option<ConfirmedTransaction>, ChainError> {
-        on_backend!(self, chain => chain.transaction(signature).await)
+    async fn transaction(
+        &self,
+        signature: &Signature,
+        finality: Finality,
+    ) -> Result<Option<ConfirmedTransaction>, ChainError> {
+        on_backend!(self, chain => chain.transaction(signature, finality).await)
     }
 
     async fn account(&self, address: &Pubkey) -> Result<Option<Account>, ChainError> {

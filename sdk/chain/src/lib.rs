@@ -13,5 +13,5 @@ pub mod rpc;
 pub mod submit;
 pub mod token;
 
-pub use backend::{Account, Chain, ChainError, ConfirmedTransaction};
+pub use backend::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
 pub use endpoint::{BackendError, ChainBackend, ChainConfig};

@@ -1,6 +1,6 @@
 //! Submit a transaction and wait until the cluster has executed it.
 
-use crate::backend::{Chain, ChainError, ConfirmedTransaction};
+use crate::backend::{Chain, ChainError, ConfirmedTransaction, Finality};
 use anchor_lang::solana_program::instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -27,7 +27,8 @@ impl Default for ConfirmOptions {
 }
 
 /// Signs `instructions` with `fee_payer` (who pays the fee) and `extra_signers` over a fresh
-/// blockhash, sends the transaction and polls [`Chain::transaction`] until it has executed.
+/// blockhash, sends the transaction and polls [`Chain::transaction`] until it has executed
+/// (read at [`Finality::Confirmed`]).
 ///
 /// A transaction that executed but failed is [`ChainError::Rejected`] with its logs; one not
 /// seen within `options.timeout` is [`ChainError::Timeout`] (it may still land until its
@@ -75,7 +76,7 @@ pub async fn send_and_confirm(
     let signature = chain.send_transaction(transaction).await?;
     let deadline = Instant::now() + options.timeout;
     loop {
-        match chain.transaction(&signature).await {
+        match chain.transaction(&signature, Finality::Confirmed).await {
             Ok(Some(confirmed)) => {
                 return match &confirmed.error {
                     None => Ok(confirmed),

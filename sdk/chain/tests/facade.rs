@@ -20,7 +20,7 @@ use zk402_chain::resilience::{BreakerConfig, RetryPolicy};
 use zk402_chain::rpc::wire::Commitment;
 use zk402_chain::rpc::{RpcEndpoint, server};
 use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
-use zk402_chain::{Chain, ChainBackend, ChainConfig, ChainError};
+use zk402_chain::{Chain, ChainBackend, ChainConfig, ChainError, Finality};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -51,7 +51,7 @@ async fn transfer_round_trips_through_the_facade() {
     let confirmed = submit_and_confirm(&client, &[transfer], &payer, &[], quick()).await.unwrap();
     assert_eq!(confirmed.error, None);
     assert!(confirmed.logs.iter().any(|line| line.contains("success")), "{:?}", confirmed.logs);
-    assert_eq!(Some(confirmed.clone()), local.transaction(&confirmed.signature).await.unwrap());
+    assert_eq!(Some(confirmed.clone()), local.transaction(&confirmed.signature, Finality::Confirmed).await.unwrap());
     assert_eq!(confirmed.block_time, Some(1_763_700_000));
 
     let account = client.account(&recipient).await.unwrap().unwrap();
@@ -60,11 +60,11 @@ async fn transfer_round_trips_through_the_facade() {
     assert_eq!(client.account(&Pubkey::new_from_array([7; 32])).await.unwrap(), None);
 
     let unknown = Keypair::new().sign_message(b"never sent");
-    assert_eq!(client.transaction(&unknown).await.unwrap(), None);
+    assert_eq!(client.transaction(&unknown, Finality::Confirmed).await.unwrap(), None);
     let statuses = client.signature_statuses(&[confirmed.signature, unknown]).await.unwrap();
     let status = statuses[0].as_ref().unwrap();
     assert_eq!((status.slot, &status.err), (confirmed.slot, &None));
-    assert_eq!(status.confirmation_status, Some(Commitment::Confirmed));
+    assert_eq!((status.confirmation_status, status.confirmations), (Some(Commitment::Finalized), None));
     assert_eq!(statuses[1], None);
 }
 
@@ -88,7 +88,7 @@ async fn failed_transaction_comes_back_rejected_with_logs() {
         }
         other => panic!("expected a rejection, got {other:?}"),
     }
-    let recorded = client.transaction(&transaction.signatures[0]).await.unwrap().unwrap();
+    let recorded = client.transaction(&transaction.signatures[0], Finality::Confirmed).await.unwrap().unwrap();
     assert!(recorded.error.is_some(), "a failed transaction still executed and is on the ledger");
 }
 

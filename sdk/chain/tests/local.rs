@@ -14,7 +14,7 @@ use zk402_chain::local::LocalChain;
 use zk402_chain::program::{self, PROGRAM_ID, PolicyUpdate};
 use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
 use zk402_chain::token::{self, spl_token};
-use zk402_chain::{Account, Chain, ChainError, ConfirmedTransaction};
+use zk402_chain::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
 
 /// The anchor error code of a rejected transaction.
 fn custom_code(err: &ChainError) -> Option<u32> {
@@ -68,19 +68,31 @@ async fn the_ledger_records_slot_block_time_and_logs_of_each_transaction() {
     let chain = chain().await;
     let to = Pubkey::new_unique();
     let signature = chain.airdrop(&to, 5_000_000).await.unwrap();
-    let confirmed = chain.transaction(&signature).await.unwrap().expect("recorded");
+    let confirmed = chain.transaction(&signature, Finality::Confirmed).await.unwrap().expect("recorded");
     assert_eq!(confirmed.signature, signature);
     assert_eq!(confirmed.block_time, Some(NOW));
     assert!(confirmed.slot >= 1);
     assert_eq!(confirmed.error, None);
     assert!(confirmed.logs.iter().any(|l| l.starts_with("Program 11111111111111111111111111111111 invoke")));
     assert_eq!(chain.account(&to).await.unwrap().unwrap().lamports, 5_000_000);
-    assert_eq!(chain.transaction(&solana_signature::Signature::default()).await.unwrap(), None);
+    assert_eq!(chain.transaction(&solana_signature::Signature::default(), Finality::Confirmed).await.unwrap(), None);
 
     chain.set_unix_time(NOW + 1_000).await.unwrap();
     assert_eq!(chain.unix_time().await.unwrap(), NOW + 1_000);
     let later = chain.airdrop(&to, 1).await.unwrap();
-    assert_eq!(chain.transaction(&later).await.unwrap().unwrap().block_time, Some(NOW + 1_000));
+    assert_eq!(chain.transaction(&later, Finality::Confirmed).await.unwrap().unwrap().block_time, Some(NOW + 1_000));
+}
+
+#[tokio::test]
+async fn a_transaction_reads_as_finalized_once_its_slot_is_rooted() {
+    let chain = chain().await;
+    let signature = chain.airdrop(&Pubkey::new_unique(), 5_000_000).await.unwrap();
+    let confirmed = chain.transaction(&signature, Finality::Confirmed).await.unwrap().expect("executed");
+    // The runtime's root is its working slot (one validator with all stake): rooted at once.
+    let finalized = chain.transaction(&signature, Finality::Finalized).await.unwrap().expect("rooted");
+    assert_eq!(finalized, confirmed);
+    let unknown = solana_signature::Signature::from([7; 64]);
+    assert_eq!(chain.transaction(&unknown, Finality::Finalized).await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -145,12 +157,13 @@ impl Chain for SlowNode {
     async fn transaction(
         &self,
         signature: &solana_signature::Signature,
+        finality: Finality,
     ) -> Result<Option<ConfirmedTransaction>, ChainError> {
         use std::sync::atomic::Ordering;
         if self.hidden.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
             return Ok(None);
         }
-        self.chain.transaction(signature).await
+        self.chain.transaction(signature, finality).await
     }
     async fn account(&self, address: &Pubkey) -> Result<Option<Account>, ChainError> {
         self.chain.account(address).await
@@ -180,7 +193,10 @@ async fn submit_and_confirm_polls_times_out_and_reports_executed_failures() {
     let ChainError::Timeout(signature) = err else { panic!("expected a timeout, got {err:?}") };
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(300) && waited < Duration::from_secs(3), "{waited:?}");
-    assert!(chain.transaction(&signature).await.unwrap().is_some(), "it did execute: a timeout is not a failure");
+    assert!(
+        chain.transaction(&signature, Finality::Confirmed).await.unwrap().is_some(),
+        "it did execute: a timeout is not a failure"
+    );
 
     // Executed but failed (more lamports than the payer has): Rejected with the logs.
     let poor = Keypair::new();

@@ -8,7 +8,7 @@ use common::*;
 use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
 use zk402_chain::program::{self, MAX_TRANSACTION_SIZE};
-use zk402_chain::{Chain, ChainError};
+use zk402_chain::{Chain, ChainError, Finality};
 
 #[tokio::test]
 async fn a_verified_payment_is_found_by_signature_and_nullifier_and_refused_on_replay() {
@@ -22,7 +22,7 @@ async fn a_verified_payment_is_found_by_signature_and_nullifier_and_refused_on_r
     assert!(program::transaction_size(std::slice::from_ref(&ix), &payer.pubkey()) <= MAX_TRANSACTION_SIZE);
     let confirmed = send(&chain, std::slice::from_ref(&ix), &[]).await.expect("valid proof verifies");
 
-    let found = chain.transaction(&confirmed.signature).await.unwrap().expect("in the ledger");
+    let found = chain.transaction(&confirmed.signature, Finality::Confirmed).await.unwrap().expect("in the ledger");
     assert_eq!(found.error, None);
     assert_eq!(found.block_time, Some(NOW));
     assert!(found.transaction.message.account_keys.contains(&program::PROGRAM_ID));

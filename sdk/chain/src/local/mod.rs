@@ -10,12 +10,19 @@
 //! `… failed: custom program error: 0x…`) and the program's events (`Program log: Program data:
 //! …`); the native program's `msg!` text goes to the process's stdout instead (solana-msg
 //! prints directly off chain), so error names appear there, error codes in the result.
+//!
+//! Finality: a transaction is [`Finality::Confirmed`] once it has executed (the runtime is one
+//! validator holding all stake, so its own vote is a supermajority) and [`Finality::Finalized`]
+//! once its slot is at or below the bank's root slot as the banks server reports it
+//! (`get_root_slot`, the slot a node's `finalized` commitment reads). program-test keeps that
+//! root at the working slot (its commitment cache has every level at the working bank, also
+//! after a warp), so here the two levels coincide; the check is the one a node makes.
 
 mod native;
 mod stubs;
 mod tokens;
 
-use crate::backend::{Account, Chain, ChainError, ConfirmedTransaction};
+use crate::backend::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
 use crate::submit::{ConfirmOptions, submit_and_confirm};
 use anchor_lang::prelude::{Clock, Pubkey};
 use solana_hash::Hash;
@@ -185,9 +192,23 @@ impl Chain for LocalChain {
         }
     }
 
-    async fn transaction(&self, signature: &Signature) -> Result<Option<ConfirmedTransaction>, ChainError> {
-        let ledger = self.shared.ledger.lock().map_err(|_| transport("ledger lock poisoned"))?;
-        Ok(ledger.get(signature).cloned())
+    async fn transaction(
+        &self,
+        signature: &Signature,
+        finality: Finality,
+    ) -> Result<Option<ConfirmedTransaction>, ChainError> {
+        let recorded = {
+            let ledger = self.shared.ledger.lock().map_err(|_| transport("ledger lock poisoned"))?;
+            ledger.get(signature).cloned()
+        };
+        let Some(recorded) = recorded else { return Ok(None) };
+        match finality {
+            Finality::Confirmed => Ok(Some(recorded)),
+            Finality::Finalized => {
+                let root = self.shared.banks.get_root_slot().await.map_err(transport)?;
+                Ok((recorded.slot <= root).then_some(recorded))
+            }
+        }
     }
 
     async fn account(&self, address: &Pubkey) -> Result<Option<Account>, ChainError> {

@@ -13,7 +13,7 @@
 
 use super::breaker::{BreakerConfig, BreakerState, CircuitBreaker};
 use super::retry::RetryPolicy;
-use crate::{Account, Chain, ChainError, ConfirmedTransaction};
+use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
 use anchor_lang::prelude::Pubkey;
 use solana_hash::Hash;
 use solana_signature::Signature;
@@ -203,8 +203,12 @@ impl<C: Chain> Chain for FallbackChain<C> {
         .await
     }
 
-    async fn transaction(&self, signature: &Signature) -> Result<Option<ConfirmedTransaction>, ChainError> {
-        self.run(|chain| chain.transaction(signature)).await
+    async fn transaction(
+        &self,
+        signature: &Signature,
+        finality: Finality,
+    ) -> Result<Option<ConfirmedTransaction>, ChainError> {
+        self.run(|chain| chain.transaction(signature, finality)).await
     }
 
     async fn account(&self, address: &Pubkey) -> Result<Option<Account>, ChainError> {

@@ -10,7 +10,7 @@ use super::wire::{
     Outcome, Request, Response, SendTransactionConfig, SignatureStatus, SignatureStatusesConfig, SimulationFailure,
     TransactionConfig, TransactionResult, WithContext, code, method,
 };
-use crate::{Account, Chain, ChainError, ConfirmedTransaction};
+use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -233,10 +233,14 @@ impl Chain for RpcEndpoint {
         Ok(signature)
     }
 
-    async fn transaction(&self, signature: &Signature) -> Result<Option<ConfirmedTransaction>, ChainError> {
+    async fn transaction(
+        &self,
+        signature: &Signature,
+        finality: Finality,
+    ) -> Result<Option<ConfirmedTransaction>, ChainError> {
         let config = TransactionConfig {
             encoding: Some(Encoding::Base64),
-            commitment: Some(Commitment::Confirmed),
+            commitment: Some(finality.into()),
             max_supported_transaction_version: Some(0),
         };
         let answer: Option<TransactionResult> =

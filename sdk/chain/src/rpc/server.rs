@@ -13,7 +13,7 @@ use super::wire::{
     SendTransactionConfig, SignatureStatus, SimulationFailure, TransactionConfig, WireTransactionError, WithContext,
     code, method,
 };
-use crate::{Chain, ChainError};
+use crate::{Chain, ChainError, Finality};
 use anchor_lang::prelude::Pubkey;
 use axum::Router;
 use axum::body::Bytes;
@@ -101,14 +101,20 @@ async fn dispatch<C: Chain>(chain: &C, method: &str, params: &[Value]) -> Result
             let mut statuses = Vec::with_capacity(list.len());
             for text in &list {
                 let signature = signature(text)?;
-                let status =
-                    chain.transaction(&signature).await.map_err(from_chain)?.map(|confirmed| SignatureStatus {
-                        slot: confirmed.slot,
-                        confirmations: Some(0),
-                        err: confirmed.error.map(WireTransactionError),
-                        confirmation_status: Some(Commitment::Confirmed),
-                    });
-                statuses.push(status);
+                let status = match chain.transaction(&signature, Finality::Finalized).await.map_err(from_chain)? {
+                    Some(finalized) => Some((finalized, None, Commitment::Finalized)),
+                    None => chain
+                        .transaction(&signature, Finality::Confirmed)
+                        .await
+                        .map_err(from_chain)?
+                        .map(|confirmed| (confirmed, Some(0), Commitment::Confirmed)),
+                };
+                statuses.push(status.map(|(tx, confirmations, level)| SignatureStatus {
+                    slot: tx.slot,
+                    confirmations,
+                    err: tx.error.map(WireTransactionError),
+                    confirmation_status: Some(level),
+                }));
             }
             to_value(WithContext { context: context(chain).await?, value: statuses })
         }
@@ -116,7 +122,15 @@ async fn dispatch<C: Chain>(chain: &C, method: &str, params: &[Value]) -> Result
             let signature = signature(&param::<String>(params, 0)?)?;
             let config: TransactionConfig = config(params, 1)?;
             require_base64(config.encoding)?;
-            match chain.transaction(&signature).await.map_err(from_chain)? {
+            // As on a node: `finalized` by default, `processed` refused.
+            let finality = match config.commitment {
+                None | Some(Commitment::Finalized) => Finality::Finalized,
+                Some(Commitment::Confirmed) => Finality::Confirmed,
+                Some(Commitment::Processed) => {
+                    return Err(invalid_params("Method does not support commitment below `confirmed`"));
+                }
+            };
+            match chain.transaction(&signature, finality).await.map_err(from_chain)? {
                 None => Ok(Value::Null),
                 Some(confirmed) => to_value(codec::transaction_to_wire(confirmed).map_err(from_chain)?),
             }

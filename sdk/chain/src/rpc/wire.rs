@@ -123,6 +123,15 @@ pub enum Commitment {
     Finalized,
 }
 
+impl From<crate::Finality> for Commitment {
+    fn from(finality: crate::Finality) -> Commitment {
+        match finality {
+            crate::Finality::Confirmed => Commitment::Confirmed,
+            crate::Finality::Finalized => Commitment::Finalized,
+        }
+    }
+}
+
 /// Binary encodings of account data and transactions; zk402 uses base64 only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

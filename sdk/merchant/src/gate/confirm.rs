@@ -7,7 +7,7 @@ use super::refusal::Refusal;
 use anchor_lang::prelude::Pubkey;
 use solana_signature::Signature;
 use zk402_chain::program::{fetch_nullifier_expiry, payment_events};
-use zk402_chain::{Chain, ChainError, ConfirmedTransaction};
+use zk402_chain::{Chain, ChainError, ConfirmedTransaction, Finality};
 
 /// Why a payment was not confirmed.
 #[derive(Debug)]
@@ -49,7 +49,7 @@ pub async fn confirm_payment<C: Chain>(
     signature: &Signature,
     expected: Expected<'_>,
 ) -> Result<(), Unconfirmed> {
-    let tx = chain.transaction(signature).await?.ok_or(Refusal::TransactionNotFound)?;
+    let tx = chain.transaction(signature, Finality::Confirmed).await?.ok_or(Refusal::TransactionNotFound)?;
     if tx.error.is_some() {
         return Err(Refusal::TransactionFailed.into());
     }
