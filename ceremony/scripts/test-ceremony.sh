@@ -13,12 +13,13 @@
 #   zk402-ceremony prepare --ptau ceremony/test-ceremony/pot13.ptau --out pot13_prepared.ptau
 # (our `zkey-new` and `verify` prepare in memory; snarkjs needs the prepared file).
 #   usage: ceremony/scripts/test-ceremony.sh [output dir]   (default: ceremony/test-ceremony)
-# The Rust constants go where the verifier program compiles them in
-# (programs/zk402-verifier/src/verifying_key.rs), or into the output dir when one is given.
+# The Rust constants go where the verifier program reads them with its `insecure-test-key`
+# feature, the only build that compiles them in (programs/zk402-verifier/keys/insecure_test.rs),
+# or into the output dir when one is given.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-ceremony/test-ceremony}
-if [ $# -ge 1 ]; then RUST_OUT="$OUT/verifying_key.rs"; else RUST_OUT=programs/zk402-verifier/src/verifying_key.rs; fi
+if [ $# -ge 1 ]; then RUST_OUT="$OUT/verifying_key.rs"; else RUST_OUT=programs/zk402-verifier/keys/insecure_test.rs; fi
 mkdir -p "$OUT"
 cargo build --release --locked -p zk402-ceremony
 BIN=target/release/zk402-ceremony

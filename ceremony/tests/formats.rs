@@ -21,8 +21,8 @@ fn committed_zkey_round_trips_and_its_exports_match_the_committed_files() {
     assert_eq!((zkey.n_public, zkey.ic.len(), zkey.mpc.contributions.len()), (4, 5, 3));
     let vk = std::fs::read_to_string(committed("verification_key.json")).unwrap();
     assert_eq!(VerificationKeyJson::from_zkey(&zkey).to_snarkjs_json(), vk);
-    // The file the verifier program compiles in.
-    let program_key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../programs/zk402-verifier/src/verifying_key.rs");
+    // The key the verifier program compiles in with its `insecure-test-key` feature.
+    let program_key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../programs/zk402-verifier/keys/insecure_test.rs");
     let rust = std::fs::read_to_string(program_key).unwrap();
     assert_eq!(rust_constants(&zkey, "payment_final.zkey", &bytes), rust);
 }

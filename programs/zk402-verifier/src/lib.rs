@@ -11,7 +11,25 @@ pub mod events;
 pub mod instructions;
 pub mod state;
 pub mod verification;
-pub mod verifying_key;
+
+/// The Groth16 verifying key compiled in, as written by `zk402-ceremony export rust`. `build.rs`
+/// chooses the file: a production key from a real ceremony (`keys/production.rs` or
+/// `$ZK402_VERIFYING_KEY`), or with the feature `insecure-test-key` the committed test
+/// ceremony's key (`keys/insecure_test.rs`), which anyone can forge proofs under
+/// (`tests/test_key_forgery.rs`). See `README.md`, "Verifying key".
+pub mod verifying_key {
+    include!(env!("ZK402_VERIFYING_KEY_RS"));
+
+    const _: () = assert!(IC.len() == NR_PUBLIC_INPUTS + 1, "one IC point per public input, plus IC0");
+}
+
+// The test key's seeds are public: a program that can reach a cluster must never carry it.
+#[cfg(all(feature = "insecure-test-key", target_os = "solana"))]
+compile_error!(
+    "the feature `insecure-test-key` compiles in the committed test ceremony's verifying key, under which \
+     anyone can forge proofs (its seeds are public); it is for host tests and demos only. Build the program \
+     without it, from a real ceremony's key (programs/zk402-verifier/README.md, \"Verifying key\")."
+);
 
 use instructions::*;
 
