@@ -40,8 +40,11 @@ t ours_contribute $B contribute --in "$D/o0.zkey" --out "$D/o1.zkey" --text abc
 t snarkjs_contribute $SJ zkey contribute "$D/s0.zkey" "$D/s1.zkey" -e=abc
 t ours_beacon $B beacon --in "$D/o1.zkey" --out "$D/o2.zkey" --drand-json "$DRAND"
 t snarkjs_beacon $SJ zkey beacon "$D/s1.zkey" "$D/s2.zkey" "$RAND" 10
-t ours_verify $B verify --r1cs "$R1" --ptau "$D/o.ptau" --zkey "$D/o2.zkey" --drand-json "$DRAND"
+$B export rust --zkey "$D/o2.zkey" --out "$D/o2_key.rs"
+$B export rust --zkey "$D/s2.zkey" --out "$D/s2_key.rs"
+t ours_verify $B verify --r1cs "$R1" --ptau "$D/o.ptau" --zkey "$D/o2.zkey" --drand-json "$DRAND" --program-key "$D/o2_key.rs"
 t snarkjs_verify $SJ zkey verify "$R1" "$D/o.ptau" "$D/s2.zkey"
-t ours_verify_snarkjs_zkey $B verify --r1cs "$R1" --ptau "$D/o.ptau" --zkey "$D/s2.zkey"
+t ours_verify_snarkjs_zkey $B verify --r1cs "$R1" --ptau "$D/o.ptau" --zkey "$D/s2.zkey" --drand-json "$DRAND" \
+  --program-key "$D/s2_key.rs"
 t snarkjs_verify_our_zkey $SJ zkey verify "$R1" "$D/o.ptau" "$D/o2.zkey"
 ls -l "$D"/*.ptau "$D"/*.zkey

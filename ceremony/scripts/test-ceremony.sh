@@ -11,7 +11,8 @@
 # (JSON here, Rust constants in the verifier program), the audit report and the transcript.
 # The prepared ptau (9.4 MB) is a deterministic function of pot13.ptau and takes seconds:
 #   zk402-ceremony prepare --ptau ceremony/test-ceremony/pot13.ptau --out pot13_prepared.ptau
-# (our `zkey-new` and `verify` prepare in memory; snarkjs needs the prepared file).
+# (our `zkey-new` and `verify` prepare in memory; snarkjs needs the prepared file). The audit
+# runs on the committed files (`verify --ptau pot13.ptau`), with the program's key and the round.
 #   usage: ceremony/scripts/test-ceremony.sh [output dir]   (default: ceremony/test-ceremony)
 # The Rust constants go where the verifier program reads them with its `insecure-test-key`
 # feature, the only build that compiles them in (programs/zk402-verifier/keys/insecure_test.rs),
@@ -48,10 +49,10 @@ step $BIN contribute --in "$TMP/payment_0.zkey" --out "$TMP/payment_1.zkey" --na
 step $BIN contribute --in "$TMP/payment_1.zkey" --out "$TMP/payment_2.zkey" --name "test contributor 2" \
   --insecure-test-entropy "$SEED2" >> "$TMP/log.txt" 2>/dev/null
 step $BIN beacon --in "$TMP/payment_2.zkey" --out "$OUT/payment_final.zkey" --drand-json "$DRAND" >> "$TMP/log.txt"
-step $BIN verify --r1cs $R1CS --ptau "$TMP/pot13_prepared.ptau" --zkey "$OUT/payment_final.zkey" --drand-json "$DRAND" \
-  --json "$OUT/verify-report.json" > "$TMP/verify.txt" 2>/dev/null
 $BIN export vk --zkey "$OUT/payment_final.zkey" --out "$OUT/verification_key.json"
 $BIN export rust --zkey "$OUT/payment_final.zkey" --out "$RUST_OUT"
+step $BIN verify --r1cs $R1CS --ptau "$OUT/pot13.ptau" --zkey "$OUT/payment_final.zkey" --drand-json "$DRAND" \
+  --program-key "$RUST_OUT" --json "$OUT/verify-report.json" > "$TMP/verify.txt" 2>/dev/null
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 {
@@ -68,7 +69,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
   echo "--- outputs ---"
   cat "$TMP/log.txt"
   echo "payment_final.zkey sha256 $(sha "$OUT/payment_final.zkey")"
-  echo "--- zk402-ceremony verify (ptau, zkey, drand round) ---"
+  echo "--- zk402-ceremony verify (ptau, zkey, drand round, program key) ---"
   cat "$TMP/verify.txt"
 } > "$OUT/transcript.txt"
 echo "step times (release, this machine):"

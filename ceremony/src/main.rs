@@ -3,7 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use zk402_ceremony::audit::audit;
+use zk402_ceremony::audit::{AuditInputs, Phase1Beacons, audit};
 use zk402_ceremony::contribute::{Entropy, beacon, contribute};
 use zk402_ceremony::drand::from_hex;
 use zk402_ceremony::drand_round::{VerifiedRound, from_json, verified};
@@ -160,8 +160,12 @@ enum Command {
     Contribute(ContributeArgs),
     /// Adds the final beacon contribution from a verified drand quicknet round.
     Beacon(BeaconArgs),
-    /// Audits a ceremony: the ptau's phase-1 contributions, the zkey against the circuit and
-    /// ptau, and (given the drand round) the final beacon; prints the report.
+    /// Audits a ceremony and the program's key; prints the report.
+    ///
+    /// Refuses a phase with no contribution besides beacons (a beacon's secret is public), a beacon whose value is not
+    /// the given drand round's randomness (or with no round given), a program key that is not
+    /// byte for byte `export rust` of the zkey, and any failed check of the ptau's phase-1
+    /// contributions or of the zkey against the circuit and ptau.
     Verify {
         /// Circuit `.r1cs`.
         #[arg(long)]
@@ -172,9 +176,16 @@ enum Command {
         /// The `.zkey` to check.
         #[arg(long)]
         zkey: PathBuf,
-        /// The drand round the final beacon must come from.
+        /// The Rust constants file the program compiles in (must equal `export rust` of the zkey).
+        #[arg(long)]
+        program_key: PathBuf,
+        /// The drand round every beacon's value must be (required when there is a beacon).
         #[command(flatten)]
         drand: DrandArgs,
+        /// Do not check phase-1 beacons against the drand round: for an imported public ptau
+        /// whose beacon came from elsewhere (the report lists them).
+        #[arg(long)]
+        phase1_beacon_not_drand: bool,
         /// Also write the report as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -223,6 +234,11 @@ fn load_zkey(path: &Path) -> Result<Zkey, String> {
 
 fn load_ptau(path: &Path) -> Result<Ptau, String> {
     Ptau::read(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A zkey's file name as `export rust` records it (and `verify` expects it).
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 fn json(value: &impl serde::Serialize) -> String {
@@ -294,11 +310,19 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("beacon randomness: {}\ncontribution hash: {}", hex(&round.randomness), hex(&hash));
             Ok(())
         }
-        Command::Verify { r1cs, ptau, zkey, drand, json: json_out } => {
+        Command::Verify { r1cs, ptau, zkey, program_key, drand, phase1_beacon_not_drand, json: json_out } => {
             let r1cs = R1cs::parse(&read(&r1cs)?).map_err(|e| e.to_string())?;
             let round = drand.resolve()?;
-            let report = audit(&r1cs, load_ptau(&ptau)?, &load_zkey(&zkey)?, round.as_ref(), &progress)
-                .map_err(|e| format!("REJECTED: {e}"))?;
+            let inputs = AuditInputs {
+                r1cs: &r1cs,
+                ptau: load_ptau(&ptau)?,
+                zkey_name: &file_name(&zkey),
+                zkey_bytes: &read(&zkey)?,
+                program_key: &read(&program_key)?,
+                drand: round.as_ref(),
+                phase1_beacons: if phase1_beacon_not_drand { Phase1Beacons::NotDrand } else { Phase1Beacons::Drand },
+            };
+            let report = audit(inputs, &progress).map_err(|e| format!("REJECTED: {e}"))?;
             println!("{}all checks passed", report.to_text());
             json_out.map_or(Ok(()), |path| write(&path, json(&report).as_bytes()))
         }
@@ -312,8 +336,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let text = if format == "vk" {
                 VerificationKeyJson::from_zkey(&z).to_snarkjs_json()
             } else {
-                let name = zkey.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                rust_constants(&z, &name, &bytes)
+                rust_constants(&z, &file_name(&zkey), &bytes)
             };
             write(&out, text.as_bytes())
         }

@@ -19,9 +19,10 @@ use serde::Serialize;
 /// Why a ptau is rejected. Contribution indices are 0-based.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Phase1VerifyError {
-    /// A ptau without contributions is the identity: anyone knows tau = 1.
-    #[error("the ptau has no contributions")]
-    NoContributions,
+    /// Every contribution (if any) is a beacon, whose secret anyone can re-derive from its
+    /// public value: anyone knows tau, alpha and beta (with none at all, tau = 1).
+    #[error("the ptau has no contribution besides beacons: a beacon's secret is public, so anyone knows tau")]
+    NoSecretContribution,
     /// A beacon contribution's key does not re-derive from its beacon value.
     #[error("phase-1 contribution {0}: beacon key does not re-derive from its beacon hash")]
     Beacon(usize),
@@ -71,6 +72,8 @@ pub struct Phase1Report {
     pub ceremony_power: u32,
     /// Every contribution, in order.
     pub contributions: Vec<Phase1ContributionReport>,
+    /// How many contributions are not beacons (at least one is required).
+    pub secret_contributions: usize,
     /// Whether sections 12–15 were present (and checked).
     pub prepared: bool,
 }
@@ -91,6 +94,7 @@ impl Phase1Report {
                 s += &format!("  beacon: {h}, 2^{e} SHA-256 iterations, re-derived\n");
             }
         }
+        s += &format!("contributions besides beacons: {} (at least one required)\n", self.secret_contributions);
         s += if self.prepared { "Lagrange sections: checked\n" } else { "Lagrange sections: absent\n" };
         s
     }
@@ -219,10 +223,20 @@ fn check_lagrange<G: CurveGroup<ScalarField = Fr>>(
     Ok(())
 }
 
-/// Verifies every phase-1 contribution of `ptau`, its sections and (if present) its Lagrange
-/// sections.
+/// How many of the ptau's contributions are not beacons; refused when none is: a setup whose
+/// only contributions are beacons has public secrets.
+pub fn secret_contributions(ptau: &Ptau) -> Result<usize, Phase1VerifyError> {
+    match ptau.contributions.iter().filter(|c| c.beacon.is_none()).count() {
+        0 => Err(Phase1VerifyError::NoSecretContribution),
+        n => Ok(n),
+    }
+}
+
+/// Verifies every phase-1 contribution of `ptau` (at least one of which must not be a beacon),
+/// its sections and (if present) its Lagrange sections.
 pub fn verify_ptau(ptau: &Ptau) -> Result<Phase1Report, Phase1VerifyError> {
-    let last = ptau.contributions.last().ok_or(Phase1VerifyError::NoContributions)?;
+    let secret_contributions = secret_contributions(ptau)?;
+    let last = ptau.contributions.last().ok_or(Phase1VerifyError::NoSecretContribution)?;
     let mut prev = Previous::initial(ptau.ceremony_power);
     let mut report = Vec::new();
     for (i, c) in ptau.contributions.iter().enumerate() {
@@ -251,6 +265,7 @@ pub fn verify_ptau(ptau: &Ptau) -> Result<Phase1Report, Phase1VerifyError> {
         power: ptau.power,
         ceremony_power: ptau.ceremony_power,
         contributions: report,
+        secret_contributions,
         prepared: ptau.lagrange.is_some(),
     })
 }

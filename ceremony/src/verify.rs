@@ -1,7 +1,8 @@
 //! `verify`: re-checks a final zkey against the circuit and the ptau — the unchanged sections
 //! against a freshly computed initial key, every contribution's transcript and proof of
 //! knowledge, the delta chain, beacon re-derivation, and the L (C) and H updates — and
-//! produces a report an auditor can keep.
+//! produces a report an auditor can keep. A key whose contributions are all beacons (or which
+//! has none) is refused: a beacon's secret is re-derived by anyone from its public value.
 
 use crate::beacon::beacon_rng;
 use crate::keygen::{DeltaKey, hash_to_g2};
@@ -30,6 +31,9 @@ pub enum VerifyError {
     /// A section contributions must not change differs from the initial key.
     #[error("section {0} differs from the key computed from the r1cs and ptau")]
     SectionChanged(&'static str),
+    /// Every contribution (if any) is a beacon: anyone can re-derive delta and forge proofs.
+    #[error("phase 2 has no contribution besides beacons: a beacon's secret is public, so anyone knows delta")]
+    NoSecretContribution,
     /// The recorded circuit hash is not the one computed from the r1cs and ptau.
     #[error("circuit hash differs from the one computed from the r1cs and ptau")]
     CircuitHash,
@@ -89,6 +93,8 @@ pub struct VerifyReport {
     pub domain_size: u32,
     /// Every contribution, in order.
     pub contributions: Vec<ContributionReport>,
+    /// How many contributions are not beacons (at least one is required).
+    pub secret_contributions: usize,
     /// Final delta·G2 (uncompressed hex).
     pub delta_g2: String,
 }
@@ -114,7 +120,10 @@ impl VerifyReport {
                 s += &format!("  beacon: {h}, 2^{e} SHA-256 iterations, re-derived\n");
             }
         }
-        s += &format!("final delta2: {}\n", self.delta_g2);
+        s += &format!(
+            "contributions besides beacons: {} (at least one required)\nfinal delta2: {}\n",
+            self.secret_contributions, self.delta_g2
+        );
         s
     }
 }
@@ -144,15 +153,27 @@ pub(crate) fn random_scalars(n: usize) -> Vec<Fr> {
     (0..n).map(|_| Fr::rand(&mut rng)).collect()
 }
 
-/// Verifies `zkey` against the circuit and ptau.
+/// How many of the zkey's contributions are not beacons; refused when none is: a key whose
+/// only contributions are beacons has a public delta.
+pub fn secret_contributions(zkey: &Zkey) -> Result<usize, VerifyError> {
+    match zkey.mpc.contributions.iter().filter(|c| c.beacon.is_none()).count() {
+        0 => Err(VerifyError::NoSecretContribution),
+        n => Ok(n),
+    }
+}
+
+/// Verifies `zkey` against the circuit and ptau (see [`verify_against`]).
 pub fn verify(r1cs: &R1cs, ptau: &Ptau, zkey: &Zkey, progress: &Progress) -> Result<VerifyReport, VerifyError> {
+    secret_contributions(zkey)?;
     progress.step("computing the initial key from r1cs and ptau");
     let init = new_zkey(r1cs, ptau, progress)?;
     verify_against(&init, zkey, progress)
 }
 
-/// Verifies `zkey` against an initial key computed with [`new_zkey`] from the r1cs and ptau.
+/// Verifies `zkey` against an initial key computed with [`new_zkey`] from the r1cs and ptau;
+/// refuses it first if none of its contributions is a non-beacon one.
 pub fn verify_against(init: &Zkey, zkey: &Zkey, progress: &Progress) -> Result<VerifyReport, VerifyError> {
+    let secret_contributions = secret_contributions(zkey)?;
     progress.step("comparing unchanged sections");
     let header = [
         ("nVars", zkey.n_vars == init.n_vars),
@@ -235,6 +256,7 @@ pub fn verify_against(init: &Zkey, zkey: &Zkey, progress: &Progress) -> Result<V
         n_public: zkey.n_public,
         domain_size: zkey.domain_size,
         contributions: report,
+        secret_contributions,
         delta_g2: hex(&g2_uncompressed(&zkey.delta_g2)),
     })
 }

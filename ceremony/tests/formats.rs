@@ -1,16 +1,25 @@
 //! The committed test ceremony: the ptau and zkey round-trip byte for byte, the ptau's phase-1
 //! contributions verify and both beacons carry the recorded drand round's randomness, the
 //! committed verifying key exports (JSON, and the Rust constants the verifier program compiles
-//! in) equal the export of the committed zkey, and the parsers return errors — never panic — on
+//! in) equal the export of the committed zkey, the whole ceremony passes the auditor's verify
+//! with exactly the committed report, and the parsers return errors — never panic — on
 //! truncated or garbage input.
 
 use std::path::{Path, PathBuf};
+use zk402_ceremony::audit::{AuditInputs, Phase1Beacons, audit};
 use zk402_ceremony::export::{VerificationKeyJson, rust_constants};
+use zk402_ceremony::progress::Progress;
 use zk402_ceremony::ptau::Ptau;
 use zk402_ceremony::{MpcParams, Zkey};
+use zk402_circuit::r1cs::R1cs;
 
 fn committed(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("test-ceremony").join(name)
+}
+
+/// The key the verifier program compiles in with its `insecure-test-key` feature.
+fn program_key() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../programs/zk402-verifier/keys/insecure_test.rs")
 }
 
 #[test]
@@ -21,10 +30,29 @@ fn committed_zkey_round_trips_and_its_exports_match_the_committed_files() {
     assert_eq!((zkey.n_public, zkey.ic.len(), zkey.mpc.contributions.len()), (4, 5, 3));
     let vk = std::fs::read_to_string(committed("verification_key.json")).unwrap();
     assert_eq!(VerificationKeyJson::from_zkey(&zkey).to_snarkjs_json(), vk);
-    // The key the verifier program compiles in with its `insecure-test-key` feature.
-    let program_key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../programs/zk402-verifier/keys/insecure_test.rs");
-    let rust = std::fs::read_to_string(program_key).unwrap();
+    let rust = std::fs::read_to_string(program_key()).unwrap();
     assert_eq!(rust_constants(&zkey, "payment_final.zkey", &bytes), rust);
+}
+
+#[test]
+fn committed_test_ceremony_passes_verify_and_the_committed_report_is_its_report() {
+    let r1cs_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits/build/payment.r1cs");
+    let r1cs = R1cs::parse(&std::fs::read(r1cs_path).unwrap()).unwrap();
+    let drand = std::fs::read_to_string(committed("drand-quicknet-12040883.json")).unwrap();
+    let round = zk402_ceremony::drand_round::from_json(&drand).unwrap();
+    let inputs = AuditInputs {
+        r1cs: &r1cs,
+        ptau: Ptau::read(&std::fs::read(committed("pot13.ptau")).unwrap()).unwrap(),
+        zkey_name: "payment_final.zkey",
+        zkey_bytes: &std::fs::read(committed("payment_final.zkey")).unwrap(),
+        program_key: &std::fs::read(program_key()).unwrap(),
+        drand: Some(&round),
+        phase1_beacons: Phase1Beacons::Drand,
+    };
+    let report = audit(inputs, &Progress::silent()).unwrap();
+    // As `verify --json` writes it (ceremony/scripts/test-ceremony.sh).
+    let committed_report = std::fs::read_to_string(committed("verify-report.json")).unwrap();
+    assert_eq!(serde_json::to_string_pretty(&report).unwrap(), committed_report);
 }
 
 #[test]

@@ -102,7 +102,10 @@ fn tampered_ptaus_are_rejected_with_the_specific_error() {
     check(t, Phase1VerifyError::Lagrange("alphaTauG1", 3));
     let mut t = good.clone();
     t.contributions.clear();
-    check(t, Phase1VerifyError::NoContributions);
+    check(t, Phase1VerifyError::NoSecretContribution);
+    let mut t = good.clone();
+    t.contributions.retain(|c| c.beacon.is_some());
+    check(t, Phase1VerifyError::NoSecretContribution);
     // A contribution into a reduced file is refused, as snarkjs refuses it.
     let mut t = good;
     t.ceremony_power += 1;
