@@ -7,8 +7,10 @@
 
 use anchor_lang::prelude::Pubkey;
 use solana_hash::Hash;
+use solana_message::v0::LoadedAddresses;
 use solana_signature::Signature;
-use solana_transaction::{CompiledInstruction, Transaction};
+use solana_transaction::CompiledInstruction;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 use std::future::Future;
 
@@ -25,7 +27,8 @@ pub struct Account {
     pub executable: bool,
 }
 
-/// A transaction the cluster has confirmed (executed in a block), successful or not.
+/// A transaction the cluster has confirmed (executed in a block), successful or not: legacy or
+/// versioned (v0, with the addresses its lookup tables loaded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfirmedTransaction {
     /// Its first signature.
@@ -34,23 +37,83 @@ pub struct ConfirmedTransaction {
     pub slot: u64,
     /// The block's unix time, when the cluster knows it.
     pub block_time: Option<i64>,
-    /// The transaction as executed (legacy message).
-    pub transaction: Transaction,
     /// `None` when it succeeded, else why it failed.
     pub error: Option<TransactionError>,
     /// The program log lines (`Program log: …`, `Program data: …`, …).
     pub logs: Vec<String>,
+    transaction: VersionedTransaction,
+    loaded_addresses: LoadedAddresses,
+    /// Static keys, then loaded writable, then loaded readonly: the order instructions index.
+    account_keys: Vec<Pubkey>,
 }
 
 impl ConfirmedTransaction {
-    /// The account keys its instructions index into, in index order.
+    /// The executed `transaction` with the addresses its lookup tables loaded (empty for a
+    /// legacy one), as the cluster reports them. Refused when it has no signature or the
+    /// loaded addresses do not match its lookups one for one.
+    pub fn new(
+        transaction: VersionedTransaction,
+        loaded_addresses: LoadedAddresses,
+        slot: u64,
+        block_time: Option<i64>,
+        error: Option<TransactionError>,
+        logs: Vec<String>,
+    ) -> Result<ConfirmedTransaction, ChainError> {
+        let signature = transaction
+            .signatures
+            .first()
+            .copied()
+            .ok_or_else(|| ChainError::Decode("transaction has no signature".to_owned()))?;
+        let lookups = transaction.message.address_table_lookups().unwrap_or_default();
+        let writable: usize = lookups.iter().map(|l| l.writable_indexes.len()).sum();
+        let readonly: usize = lookups.iter().map(|l| l.readonly_indexes.len()).sum();
+        if (writable, readonly) != (loaded_addresses.writable.len(), loaded_addresses.readonly.len()) {
+            return Err(ChainError::Decode(format!(
+                "transaction {signature} looks up {writable} writable and {readonly} readonly addresses, \
+                 but {} and {} were reported loaded",
+                loaded_addresses.writable.len(),
+                loaded_addresses.readonly.len()
+            )));
+        }
+        let account_keys = transaction
+            .message
+            .static_account_keys()
+            .iter()
+            .chain(&loaded_addresses.writable)
+            .chain(&loaded_addresses.readonly)
+            .copied()
+            .collect();
+        Ok(ConfirmedTransaction {
+            signature,
+            slot,
+            block_time,
+            error,
+            logs,
+            transaction,
+            loaded_addresses,
+            account_keys,
+        })
+    }
+
+    /// The transaction as executed.
+    pub fn transaction(&self) -> &VersionedTransaction {
+        &self.transaction
+    }
+
+    /// The addresses its lookup tables loaded (empty for a legacy transaction).
+    pub fn loaded_addresses(&self) -> &LoadedAddresses {
+        &self.loaded_addresses
+    }
+
+    /// The account keys its instructions index into, in index order: the message's static
+    /// keys, then the loaded writable addresses, then the loaded readonly ones.
     pub fn account_keys(&self) -> &[Pubkey] {
-        &self.transaction.message.account_keys
+        &self.account_keys
     }
 
     /// Its top-level instructions.
     pub fn instructions(&self) -> &[CompiledInstruction] {
-        &self.transaction.message.instructions
+        self.transaction.message.instructions()
     }
 }
 
@@ -120,10 +183,15 @@ pub trait Chain: Send + Sync {
     /// A recent blockhash for new transactions.
     fn latest_blockhash(&self) -> impl Future<Output = Result<Hash, ChainError>> + Send;
 
-    /// Submits a signed transaction and returns its signature without waiting for it to
-    /// confirm. A transaction that fails preflight comes back as [`ChainError::Rejected`].
-    fn send_transaction(&self, transaction: &Transaction)
-    -> impl Future<Output = Result<Signature, ChainError>> + Send;
+    /// Submits a signed transaction, legacy or versioned (a legacy [`Transaction`] converts
+    /// with `.into()`), and returns its signature without waiting for it to confirm. A
+    /// transaction that fails preflight comes back as [`ChainError::Rejected`].
+    ///
+    /// [`Transaction`]: solana_transaction::Transaction
+    fn send_transaction(
+        &self,
+        transaction: &VersionedTransaction,
+    ) -> impl Future<Output = Result<Signature, ChainError>> + Send;
 
     /// An executed transaction by signature, once it has reached `finality`; `None` while the
     /// cluster does not know it at that level (yet).
@@ -148,7 +216,7 @@ impl<C: Chain + ?Sized> Chain for std::sync::Arc<C> {
 
     fn send_transaction(
         &self,
-        transaction: &Transaction,
+        transaction: &VersionedTransaction,
     ) -> impl Future<Output = Result<Signature, ChainError>> + Send {
         (**self).send_transaction(transaction)
     }

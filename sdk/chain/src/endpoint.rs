@@ -8,7 +8,7 @@ use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
 use anchor_lang::prelude::Pubkey;
 use solana_hash::Hash;
 use solana_signature::Signature;
-use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
 use std::time::Duration;
 use url::Url;
 
@@ -104,7 +104,7 @@ impl Chain for ChainBackend {
         on_backend!(self, chain => chain.latest_blockhash().await)
     }
 
-    async fn send_transaction(&self, transaction: &Transaction) -> Result<Signature, ChainError> {
+    async fn send_transaction(&self, transaction: &VersionedTransaction) -> Result<Signature, ChainError> {
         on_backend!(self, chain => chain.send_transaction(transaction).await)
     }
 

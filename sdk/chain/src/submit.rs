@@ -5,6 +5,7 @@ use anchor_lang::solana_program::instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -46,14 +47,14 @@ pub async fn submit_and_confirm(
 }
 
 /// The first half of [`submit_and_confirm`]: `instructions` signed by `fee_payer` and
-/// `extra_signers` over a fresh blockhash, not sent. Its first signature (its id) is known
-/// before it leaves the machine, e.g. to record a secret under it first.
+/// `extra_signers` over a fresh blockhash into a legacy message, not sent. Its first signature
+/// (its id) is known before it leaves the machine, e.g. to record a secret under it first.
 pub async fn sign(
     chain: &impl Chain,
     instructions: &[Instruction],
     fee_payer: &Keypair,
     extra_signers: &[&Keypair],
-) -> Result<Transaction, ChainError> {
+) -> Result<VersionedTransaction, ChainError> {
     let blockhash = chain.latest_blockhash().await?;
     let mut signers: Vec<&Keypair> = Vec::with_capacity(1 + extra_signers.len());
     signers.push(fee_payer);
@@ -63,14 +64,14 @@ pub async fn sign(
         error: TransactionError::SignatureFailure,
         logs: vec![format!("signing failed: {e}")],
     })?;
-    Ok(transaction)
+    Ok(transaction.into())
 }
 
-/// The second half of [`submit_and_confirm`]: sends a signed transaction and polls until it has
-/// executed, with the same outcomes.
+/// The second half of [`submit_and_confirm`]: sends a signed transaction (legacy or versioned)
+/// and polls until it has executed, with the same outcomes.
 pub async fn send_and_confirm(
     chain: &impl Chain,
-    transaction: &Transaction,
+    transaction: &VersionedTransaction,
     options: ConfirmOptions,
 ) -> Result<ConfirmedTransaction, ChainError> {
     let signature = chain.send_transaction(transaction).await?;

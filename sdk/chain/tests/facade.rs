@@ -1,5 +1,7 @@
 //! The JSON-RPC client against the facade serving the in-process runtime over loopback HTTP:
 //! client ↔ HTTP ↔ facade ↔ LocalChain, and fallback from a dead endpoint to the facade.
+//! Versioned transactions (issue 13, finding 7): a v0 payment loading its token accounts
+//! through a lookup table goes out and comes back through JSON-RPC with those accounts resolved.
 #![cfg(feature = "local")]
 
 mod support;
@@ -8,18 +10,22 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::system_instruction;
 use serde_json::{Value, json};
 use solana_keypair::Keypair;
+use solana_message::{AddressLookupTableAccount, VersionedMessage, v0};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
+use solana_transaction::versioned::{TransactionVersion, VersionedTransaction};
 use solana_transaction_error::TransactionError;
+use solana_transaction_status_client_types::TransactionConfirmationStatus;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use url::Url;
 use zk402_chain::local::LocalChain;
+use zk402_chain::memo::{commitment_memo, parse_commitment_memo};
 use zk402_chain::resilience::{BreakerConfig, RetryPolicy};
-use zk402_chain::rpc::wire::Commitment;
 use zk402_chain::rpc::{RpcEndpoint, server};
-use zk402_chain::submit::{ConfirmOptions, submit_and_confirm};
+use zk402_chain::submit::{ConfirmOptions, send_and_confirm, submit_and_confirm};
+use zk402_chain::token::{TOKEN_PROGRAM_ID, associated_token_address, spl_token};
 use zk402_chain::{Chain, ChainBackend, ChainConfig, ChainError, Finality};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,7 +70,10 @@ async fn transfer_round_trips_through_the_facade() {
     let statuses = client.signature_statuses(&[confirmed.signature, unknown]).await.unwrap();
     let status = statuses[0].as_ref().unwrap();
     assert_eq!((status.slot, &status.err), (confirmed.slot, &None));
-    assert_eq!((status.confirmation_status, status.confirmations), (Some(Commitment::Finalized), None));
+    assert_eq!(
+        (status.confirmation_status.clone(), status.confirmations),
+        (Some(TransactionConfirmationStatus::Finalized), None)
+    );
     assert_eq!(statuses[1], None);
 }
 
@@ -77,7 +86,7 @@ async fn failed_transaction_comes_back_rejected_with_logs() {
     let overdraft = system_instruction::transfer(&poor.pubkey(), &Keypair::new().pubkey(), 1_000_000_000);
     let blockhash = client.latest_blockhash().await.unwrap();
     let transaction = Transaction::new_signed_with_payer(&[overdraft], Some(&poor.pubkey()), &[&poor], blockhash);
-    match client.send_transaction(&transaction).await {
+    match client.send_transaction(&transaction.clone().into()).await {
         Err(ChainError::Rejected { error, logs }) => {
             // The system program's ResultWithNegativeLamports.
             assert_eq!(
@@ -171,4 +180,71 @@ async fn facade_answers_bad_requests_with_json_rpc_errors() {
     assert_eq!(answer, json!({"jsonrpc": "2.0", "id": "a", "result": null}));
     let answer = post(&url, r#"{"jsonrpc":"2.0","id":9,"method":"getHealth","params":null}"#).await;
     assert_eq!(answer, json!({"jsonrpc": "2.0", "id": 9, "result": "ok"}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_v0_payment_through_a_lookup_table_round_trips_through_json_rpc_with_its_loaded_accounts() {
+    let (local, url) = facade().await;
+    let client = RpcEndpoint::new(url.clone(), TIMEOUT).unwrap();
+    let (payer, merchant, authority) = (Keypair::new(), Keypair::new(), Keypair::new());
+    local.airdrop(&payer.pubkey(), 1_000_000_000).await.unwrap();
+    let mint = local.create_mint(&authority.pubkey(), 6).await.unwrap();
+    let to = local.create_token_account(&merchant.pubkey(), &mint).await.unwrap();
+    let from = local.create_token_account(&payer.pubkey(), &mint).await.unwrap();
+    local.mint_to(&mint, &from, &authority, 5_000_000).await.unwrap();
+    let addresses = vec![from, mint, to];
+    let table = local.create_lookup_table(&addresses).await.unwrap();
+    assert_eq!(local.lookup_table(&table).await.unwrap(), addresses);
+
+    let transfer = spl_token::instruction::transfer_checked(
+        &TOKEN_PROGRAM_ID,
+        &from,
+        &mint,
+        &associated_token_address(&merchant.pubkey(), &mint),
+        &payer.pubkey(),
+        &[],
+        1_500_000,
+        6,
+    )
+    .unwrap();
+    let commitment = zk402_circuit::Fr::from(7u64);
+    let blockhash = client.latest_blockhash().await.unwrap();
+    let lookup = AddressLookupTableAccount { key: table, addresses };
+    let message =
+        v0::Message::try_compile(&payer.pubkey(), &[transfer, commitment_memo(&commitment)], &[lookup], blockhash)
+            .unwrap();
+    assert_eq!(message.address_table_lookups.len(), 1, "the token accounts go through the table");
+    let payment = VersionedTransaction::try_new(VersionedMessage::V0(message), &[&payer]).unwrap();
+    send_and_confirm(&client, &payment, quick()).await.unwrap();
+
+    let read = client.transaction(&payment.signatures[0], Finality::Finalized).await.unwrap().unwrap();
+    assert_eq!(read.error, None);
+    assert_eq!(read.transaction(), &payment);
+    assert_eq!(read.transaction().version(), TransactionVersion::Number(0));
+    let mut writable = read.loaded_addresses().writable.clone();
+    writable.sort();
+    let mut token_accounts = vec![from, to];
+    token_accounts.sort();
+    assert_eq!((writable, read.loaded_addresses().readonly.clone()), (token_accounts, vec![mint]));
+    assert_eq!(Some(read.clone()), local.transaction(&payment.signatures[0], Finality::Finalized).await.unwrap());
+    // The instructions index the loaded accounts: the transfer names the token accounts and
+    // the mint, the memo the commitment.
+    let [transfer, memo] = read.instructions() else { panic!("two instructions") };
+    let keys = read.account_keys();
+    assert_eq!(keys[usize::from(transfer.program_id_index)], TOKEN_PROGRAM_ID);
+    let named: Vec<Pubkey> = transfer.accounts.iter().map(|&i| keys[usize::from(i)]).collect();
+    assert_eq!(named, [from, mint, to, payer.pubkey()]);
+    assert_eq!(parse_commitment_memo(&memo.data).unwrap(), Some(commitment));
+    let destination = zk402_chain::token::fetch_token_account(&client, &to).await.unwrap().unwrap();
+    assert_eq!(destination.amount, 1_500_000);
+
+    // As a node: a client that does not declare it reads v0 gets an error, not a wrong answer.
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "getTransaction",
+        "params": [payment.signatures[0].to_string(), {"encoding": "base64"}]
+    });
+    let answer = post(&url, &body.to_string()).await;
+    assert_eq!(answer["error"]["code"], -32015, "{answer}");
 }

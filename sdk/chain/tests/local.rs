@@ -122,7 +122,8 @@ async fn an_identical_resend_and_an_unsigned_transaction_are_rejected_not_record
         Some(&payer.pubkey()),
         &[&payer],
         blockhash,
-    );
+    )
+    .into();
     chain.send_transaction(&tx).await.unwrap();
     let again = chain.send_transaction(&tx).await.unwrap_err();
     assert!(matches!(again, ChainError::Rejected { error: TransactionError::AlreadyProcessed, .. }), "{again:?}");
@@ -147,7 +148,7 @@ impl Chain for SlowNode {
     }
     async fn send_transaction(
         &self,
-        transaction: &solana_transaction::Transaction,
+        transaction: &solana_transaction::versioned::VersionedTransaction,
     ) -> Result<solana_signature::Signature, ChainError> {
         match self.chain.send_transaction(transaction).await {
             Err(ChainError::Rejected { .. }) => Ok(transaction.signatures[0]),
@@ -237,7 +238,7 @@ async fn token_mint_transfer_round_trip_through_spl_token() {
     )
     .unwrap();
     let confirmed = submit_and_confirm(&chain, &[transfer], &payer, &[], ConfirmOptions::default()).await.unwrap();
-    assert_eq!(confirmed.transaction.message.account_keys[0], payer.pubkey());
+    assert_eq!(confirmed.account_keys()[0], payer.pubkey());
 
     let source = token::fetch_token_account(&chain, &from).await.unwrap().unwrap();
     let destination = token::fetch_token_account(&chain, &to).await.unwrap().unwrap();

@@ -25,7 +25,7 @@ async fn a_verified_payment_is_found_by_signature_and_nullifier_and_refused_on_r
     let found = chain.transaction(&confirmed.signature, Finality::Confirmed).await.unwrap().expect("in the ledger");
     assert_eq!(found.error, None);
     assert_eq!(found.block_time, Some(NOW));
-    assert!(found.transaction.message.account_keys.contains(&program::PROGRAM_ID));
+    assert!(found.account_keys().contains(&program::PROGRAM_ID));
     let events = program::payment_events(&found.logs);
     assert_eq!(events.len(), 1);
     let event = &events[0];

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use support::{Behaviour, TestServer, random_hash, refusing_url, signed_transaction, start};
 use zk402_chain::resilience::{BreakerConfig, BreakerState, FallbackChain, RetryPolicy};
 use zk402_chain::rpc::RpcEndpoint;
-use zk402_chain::rpc::wire::WireTransactionError;
 use zk402_chain::{Chain, ChainBackend, ChainConfig, ChainError};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -122,7 +121,7 @@ async fn all_endpoints_failing_is_unavailable_with_a_summary() {
 
 #[tokio::test]
 async fn rejection_returns_at_once_without_fallback() {
-    let rejecting = start(Behaviour::Preflight(WireTransactionError(TransactionError::AccountNotFound))).await;
+    let rejecting = start(Behaviour::Preflight(TransactionError::AccountNotFound)).await;
     let healthy = start(Behaviour::Healthy(random_hash())).await;
     let chain = chain_of(&[&rejecting, &healthy], retry(3), no_trip());
     let error = chain.send_transaction(&signed_transaction()).await.unwrap_err();
@@ -134,7 +133,7 @@ async fn rejection_returns_at_once_without_fallback() {
 #[tokio::test]
 async fn resent_transaction_that_already_landed_counts_as_sent() {
     let failing = start(Behaviour::Status(502)).await;
-    let landed = start(Behaviour::Preflight(WireTransactionError(TransactionError::AlreadyProcessed))).await;
+    let landed = start(Behaviour::Preflight(TransactionError::AlreadyProcessed)).await;
     let chain = chain_of(&[&failing, &landed], retry(1), no_trip());
     let transaction = signed_transaction();
     assert_eq!(chain.send_transaction(&transaction).await.unwrap(), transaction.signatures[0]);

@@ -6,7 +6,6 @@ use solana_hash::Hash;
 use solana_transaction_error::TransactionError;
 use std::time::{Duration, Instant};
 use support::{Behaviour, random_hash, refusing_url, signed_transaction, start};
-use zk402_chain::rpc::wire::WireTransactionError;
 use zk402_chain::rpc::{EndpointError, RpcEndpoint};
 use zk402_chain::{Chain, ChainError};
 
@@ -89,7 +88,7 @@ async fn json_rpc_error_is_an_rpc_error() {
 #[tokio::test]
 async fn preflight_failure_is_a_rejection_with_logs() {
     let error = TransactionError::InstructionError(0, solana_instruction_error::InstructionError::Custom(6001));
-    let server = start(Behaviour::Preflight(WireTransactionError(error.clone()))).await;
+    let server = start(Behaviour::Preflight(error.clone())).await;
     match server.endpoint(TIMEOUT).send_transaction(&signed_transaction()).await {
         Err(e @ ChainError::Rejected { .. }) => {
             assert!(!e.is_retriable());

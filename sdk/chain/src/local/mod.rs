@@ -6,6 +6,11 @@
 //! Start it inside the tokio runtime that uses it: program-test runs its bank server and its
 //! blockhash ticker as tasks of that runtime.
 //!
+//! Versioned transactions: v0 transactions execute like on a cluster, loading accounts through
+//! address lookup tables ([`LocalChain::create_lookup_table`] writes one into the bank); the
+//! ledger records the addresses each one loaded, as a node's
+//! transaction metadata does.
+//!
 //! Logs: a transaction's logs hold the runtime's lines (`Program … invoke [1]`, `… success`,
 //! `… failed: custom program error: 0x…`) and the program's events (`Program log: Program data:
 //! …`); the native program's `msg!` text goes to the process's stdout instead (solana-msg
@@ -20,6 +25,7 @@
 
 mod native;
 mod stubs;
+mod tables;
 mod tokens;
 
 use crate::backend::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
@@ -27,10 +33,11 @@ use crate::submit::{ConfirmOptions, submit_and_confirm};
 use anchor_lang::prelude::{Clock, Pubkey};
 use solana_hash::Hash;
 use solana_keypair::Keypair;
+use solana_message::v0::LoadedAddresses;
 use solana_program_test::{BanksClient, ProgramTestContext};
 use solana_signature::Signature;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,6 +140,27 @@ impl LocalChain {
         self.shared.banks.get_sysvar().await.map_err(transport)
     }
 
+    /// The addresses an executed v0 transaction's lookups loaded, read from its lookup tables
+    /// (nothing for a legacy transaction). Tables only grow while in use, so what the indexes
+    /// name now is what they named at execution.
+    async fn loaded_addresses(&self, transaction: &VersionedTransaction) -> Result<LoadedAddresses, ChainError> {
+        let mut loaded = LoadedAddresses::default();
+        for lookup in transaction.message.address_table_lookups().unwrap_or_default() {
+            let table = self.lookup_table(&lookup.account_key).await?;
+            for (indexes, into) in
+                [(&lookup.writable_indexes, &mut loaded.writable), (&lookup.readonly_indexes, &mut loaded.readonly)]
+            {
+                for &index in indexes {
+                    let address = table.get(usize::from(index)).ok_or_else(|| {
+                        ChainError::Decode(format!("lookup table {} has no index {index}", lookup.account_key))
+                    })?;
+                    into.push(*address);
+                }
+            }
+        }
+        Ok(loaded)
+    }
+
     fn record(&self, confirmed: ConfirmedTransaction) -> Result<(), ChainError> {
         let mut ledger = self.shared.ledger.lock().map_err(|_| transport("ledger lock poisoned"))?;
         ledger.insert(confirmed.signature, confirmed);
@@ -163,8 +191,9 @@ impl Chain for LocalChain {
 
     /// Executes the transaction at once. Like a validator's preflight, a transaction that cannot
     /// execute or fails comes back as [`ChainError::Rejected`] with its logs; a failed one was
-    /// still executed (fee charged) and is kept in the ledger, as on a real cluster.
-    async fn send_transaction(&self, transaction: &Transaction) -> Result<Signature, ChainError> {
+    /// still executed (fee charged) and is kept in the ledger, as on a real cluster, with the
+    /// addresses its lookup tables loaded (read under the same lock, so as it executed).
+    async fn send_transaction(&self, transaction: &VersionedTransaction) -> Result<Signature, ChainError> {
         let signature = transaction.signatures.first().copied().unwrap_or_default();
         let _context = self.shared.context.lock().await;
         let clock = self.clock().await?;
@@ -178,14 +207,15 @@ impl Chain for LocalChain {
             });
         };
         let error = outcome.result.err();
-        self.record(ConfirmedTransaction {
-            signature,
-            slot: clock.slot,
-            block_time: Some(clock.unix_timestamp),
-            transaction: transaction.clone(),
-            error: error.clone(),
-            logs: metadata.log_messages.clone(),
-        })?;
+        let loaded = self.loaded_addresses(transaction).await?;
+        self.record(ConfirmedTransaction::new(
+            transaction.clone(),
+            loaded,
+            clock.slot,
+            Some(clock.unix_timestamp),
+            error.clone(),
+            metadata.log_messages.clone(),
+        )?)?;
         match error {
             None => Ok(signature),
             Some(error) => Err(ChainError::Rejected { error, logs: metadata.log_messages }),

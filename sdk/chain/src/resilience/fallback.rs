@@ -17,7 +17,7 @@ use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
 use anchor_lang::prelude::Pubkey;
 use solana_hash::Hash;
 use solana_signature::Signature;
-use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -183,7 +183,7 @@ impl<C: Chain> Chain for FallbackChain<C> {
         self.run(|chain| chain.latest_blockhash()).await
     }
 
-    async fn send_transaction(&self, transaction: &Transaction) -> Result<Signature, ChainError> {
+    async fn send_transaction(&self, transaction: &VersionedTransaction) -> Result<Signature, ChainError> {
         let sent_before = AtomicBool::new(false);
         self.run(|chain| {
             let retry = sent_before.swap(true, Ordering::Relaxed);

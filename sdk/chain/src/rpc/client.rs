@@ -5,21 +5,31 @@
 //! counted once and retried by one policy.
 
 use super::codec::{self, CLOCK_SYSVAR};
-use super::wire::{
-    self, AccountInfoConfig, AccountValue, BlockhashValue, Commitment, CommitmentConfig, Encoding, ErrorObject,
-    Outcome, Request, Response, SendTransactionConfig, SignatureStatus, SignatureStatusesConfig, SimulationFailure,
-    TransactionConfig, TransactionResult, WithContext, code, method,
-};
+use super::wire::{self, ErrorObject, Outcome, Request, Response};
 use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding};
+use solana_commitment_config::{CommitmentConfig, CommitmentLevel};
 use solana_hash::Hash;
+use solana_rpc_client_api::config::{
+    RpcAccountInfoConfig, RpcContextConfig, RpcSendTransactionConfig, RpcSignatureStatusConfig, RpcTransactionConfig,
+};
+use solana_rpc_client_api::custom_error::{
+    JSON_RPC_SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE,
+    JSON_RPC_SERVER_ERROR_TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
+};
+use solana_rpc_client_api::request::RpcRequest;
+use solana_rpc_client_api::response::{Response as WithContext, RpcBlockhash, RpcSimulateTransactionResult};
 use solana_signature::Signature;
-use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
+use solana_transaction_status_client_types::{
+    EncodedConfirmedTransactionWithStatusMeta, TransactionStatus, UiTransactionEncoding,
+};
 use std::fmt::Write as _;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -78,7 +88,7 @@ impl RpcEndpoint {
 
     /// `getHealth`: `Ok` when the node reports `"ok"`.
     pub async fn health(&self) -> Result<(), ChainError> {
-        let status: String = self.call(method::GET_HEALTH, [(); 0]).await?;
+        let status: String = self.call(RpcRequest::GetHealth, [(); 0]).await?;
         if status == "ok" { Ok(()) } else { Err(self.transport(format!("getHealth answered {status:?}"))) }
     }
 
@@ -87,11 +97,11 @@ impl RpcEndpoint {
     pub async fn signature_statuses(
         &self,
         signatures: &[Signature],
-    ) -> Result<Vec<Option<SignatureStatus>>, ChainError> {
+    ) -> Result<Vec<Option<TransactionStatus>>, ChainError> {
         let list: Vec<String> = signatures.iter().map(Signature::to_string).collect();
-        let config = SignatureStatusesConfig { search_transaction_history: Some(true) };
-        let statuses: WithContext<Vec<Option<SignatureStatus>>> =
-            self.call(method::GET_SIGNATURE_STATUSES, (list, config)).await?;
+        let config = RpcSignatureStatusConfig { search_transaction_history: true };
+        let statuses: WithContext<Vec<Option<TransactionStatus>>> =
+            self.call(RpcRequest::GetSignatureStatuses, (list, config)).await?;
         if statuses.value.len() != signatures.len() {
             return Err(self.transport(format!(
                 "getSignatureStatuses answered {} statuses for {} signatures",
@@ -108,7 +118,8 @@ impl RpcEndpoint {
 
     /// One JSON-RPC call: POST, check the HTTP status, read a bounded body, match the id, and
     /// turn a JSON-RPC error into [`ChainError::Rpc`] or (preflight) [`ChainError::Rejected`].
-    async fn call<P: Serialize, T: DeserializeOwned>(&self, method: &str, params: P) -> Result<T, ChainError> {
+    async fn call<P: Serialize, T: DeserializeOwned>(&self, method: RpcRequest, params: P) -> Result<T, ChainError> {
+        let method = method.as_str();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let request =
             Request { jsonrpc: wire::JSONRPC_VERSION.to_owned(), id: id.into(), method: method.to_owned(), params };
@@ -146,15 +157,15 @@ impl RpcEndpoint {
 
     fn rpc_error(&self, error: ErrorObject) -> ChainError {
         match error.code {
-            code::SEND_TRANSACTION_PREFLIGHT_FAILURE => {
-                match error.data.and_then(|data| serde_json::from_value::<SimulationFailure>(data).ok()) {
-                    Some(SimulationFailure { err: Some(err), logs }) => {
-                        ChainError::Rejected { error: err.0, logs: logs.unwrap_or_default() }
+            JSON_RPC_SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE => {
+                match error.data.and_then(|data| serde_json::from_value::<RpcSimulateTransactionResult>(data).ok()) {
+                    Some(RpcSimulateTransactionResult { err: Some(err), logs, .. }) => {
+                        ChainError::Rejected { error: err.into(), logs: logs.unwrap_or_default() }
                     }
                     _ => ChainError::Rpc { endpoint: self.label.clone(), code: error.code, message: error.message },
                 }
             }
-            code::TRANSACTION_SIGNATURE_VERIFICATION_FAILURE => {
+            JSON_RPC_SERVER_ERROR_TRANSACTION_SIGNATURE_VERIFICATION_FAILURE => {
                 ChainError::Rejected { error: TransactionError::SignatureFailure, logs: vec![] }
             }
             code => ChainError::Rpc { endpoint: self.label.clone(), code, message: error.message },
@@ -207,22 +218,23 @@ fn label_of(url: &Url) -> String {
 
 impl Chain for RpcEndpoint {
     async fn latest_blockhash(&self) -> Result<Hash, ChainError> {
-        let config = CommitmentConfig { commitment: Some(Commitment::Confirmed) };
-        let answer: WithContext<BlockhashValue> = self.call(method::GET_LATEST_BLOCKHASH, (config,)).await?;
+        let config = RpcContextConfig { commitment: Some(CommitmentConfig::confirmed()), min_context_slot: None };
+        let answer: WithContext<RpcBlockhash> = self.call(RpcRequest::GetLatestBlockhash, (config,)).await?;
         Hash::from_str(&answer.value.blockhash)
             .map_err(|e| ChainError::Decode(format!("blockhash {:?}: {e}", answer.value.blockhash)))
     }
 
     /// `sendTransaction` with preflight on. Re-sending the same signed transaction (a retry, or
     /// another endpoint) cannot execute it twice: the cluster deduplicates by signature.
-    async fn send_transaction(&self, transaction: &Transaction) -> Result<Signature, ChainError> {
+    async fn send_transaction(&self, transaction: &VersionedTransaction) -> Result<Signature, ChainError> {
         let wire = BASE64.encode(codec::encode_transaction(transaction)?);
-        let config = SendTransactionConfig {
-            encoding: Some(Encoding::Base64),
-            skip_preflight: Some(false),
-            preflight_commitment: Some(Commitment::Confirmed),
+        let config = RpcSendTransactionConfig {
+            skip_preflight: false,
+            preflight_commitment: Some(CommitmentLevel::Confirmed),
+            encoding: Some(UiTransactionEncoding::Base64),
+            ..RpcSendTransactionConfig::default()
         };
-        let answer: String = self.call(method::SEND_TRANSACTION, (wire, config)).await?;
+        let answer: String = self.call(RpcRequest::SendTransaction, (wire, config)).await?;
         let signature =
             Signature::from_str(&answer).map_err(|e| ChainError::Decode(format!("signature {answer:?}: {e}")))?;
         if transaction.signatures.first() != Some(&signature) {
@@ -233,20 +245,22 @@ impl Chain for RpcEndpoint {
         Ok(signature)
     }
 
+    /// `getTransaction` in base64 with `maxSupportedTransactionVersion: 0`: legacy and v0
+    /// transactions, the latter with the addresses their lookup tables loaded.
     async fn transaction(
         &self,
         signature: &Signature,
         finality: Finality,
     ) -> Result<Option<ConfirmedTransaction>, ChainError> {
-        let config = TransactionConfig {
-            encoding: Some(Encoding::Base64),
-            commitment: Some(finality.into()),
+        let config = RpcTransactionConfig {
+            encoding: Some(UiTransactionEncoding::Base64),
+            commitment: Some(commitment(finality)),
             max_supported_transaction_version: Some(0),
         };
-        let answer: Option<TransactionResult> =
-            self.call(method::GET_TRANSACTION, (signature.to_string(), config)).await?;
+        let answer: Option<EncodedConfirmedTransactionWithStatusMeta> =
+            self.call(RpcRequest::GetTransaction, (signature.to_string(), config)).await?;
         let Some(answer) = answer else { return Ok(None) };
-        let confirmed = codec::transaction_from_wire(answer)?;
+        let confirmed = codec::transaction_from_rpc(answer)?;
         if confirmed.signature != *signature {
             return Err(ChainError::Decode(format!("asked for transaction {signature}, got {}", confirmed.signature)));
         }
@@ -254,10 +268,14 @@ impl Chain for RpcEndpoint {
     }
 
     async fn account(&self, address: &Pubkey) -> Result<Option<Account>, ChainError> {
-        let config = AccountInfoConfig { encoding: Some(Encoding::Base64), commitment: Some(Commitment::Confirmed) };
-        let answer: WithContext<Option<AccountValue>> =
-            self.call(method::GET_ACCOUNT_INFO, (address.to_string(), config)).await?;
-        answer.value.map(codec::account_from_wire).transpose()
+        let config = RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(CommitmentConfig::confirmed()),
+            ..RpcAccountInfoConfig::default()
+        };
+        let answer: WithContext<Option<UiAccount>> =
+            self.call(RpcRequest::GetAccountInfo, (address.to_string(), config)).await?;
+        answer.value.map(codec::account_from_rpc).transpose()
     }
 
     /// Reads the Clock sysvar account: one round trip, and the very value the program's
@@ -269,5 +287,13 @@ impl Chain for RpcEndpoint {
             .await?
             .ok_or_else(|| ChainError::Decode("the Clock sysvar account does not exist".to_owned()))?;
         Ok(codec::clock_from_account(&clock)?.unix_timestamp)
+    }
+}
+
+/// The RPC commitment a read at `finality` asks for.
+pub fn commitment(finality: Finality) -> CommitmentConfig {
+    match finality {
+        Finality::Confirmed => CommitmentConfig::confirmed(),
+        Finality::Finalized => CommitmentConfig::finalized(),
     }
 }

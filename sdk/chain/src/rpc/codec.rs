@@ -1,12 +1,20 @@
-//! Conversions between the [`Chain`](crate::Chain) types and their JSON-RPC wire forms, used in
+//! Conversions between the [`Chain`](crate::Chain) types and the maintained Solana RPC types
+//! (`solana-transaction-status-client-types`, `solana-account-decoder-client-types`), used in
 //! both directions by the client and the facade server.
 
-use super::wire::{AccountValue, Base64Data, LegacyTag, TransactionMeta, TransactionResult, TransactionVersion};
 use crate::{Account, ChainError, ConfirmedTransaction};
 use anchor_lang::prelude::Pubkey;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use bincode::Options;
+use solana_account_decoder_client_types::{UiAccount, UiAccountData, UiAccountEncoding};
 use solana_clock::Clock;
-use solana_transaction::Transaction;
+use solana_message::v0::LoadedAddresses;
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_status_client_types::{
+    EncodedConfirmedTransactionWithStatusMeta, EncodedTransaction, EncodedTransactionWithStatusMeta,
+    TransactionBinaryEncoding, TransactionStatusMeta, UiLoadedAddresses, UiTransactionStatusMeta,
+};
 use std::str::FromStr;
 
 /// The largest serialised transaction a Solana cluster accepts (IPv6 minimum MTU minus headers).
@@ -19,16 +27,20 @@ fn wire_options() -> impl Options {
     bincode::options().with_limit(MAX_TRANSACTION_BYTES).with_fixint_encoding().reject_trailing_bytes()
 }
 
-/// A legacy transaction's wire bytes (bincode, as the cluster receives them).
-pub fn encode_transaction(transaction: &Transaction) -> Result<Vec<u8>, ChainError> {
+/// A transaction's wire bytes (as the cluster receives them), legacy or versioned.
+pub fn encode_transaction(transaction: &VersionedTransaction) -> Result<Vec<u8>, ChainError> {
     wire_options().serialize(transaction).map_err(|e| {
         ChainError::Decode(format!("transaction does not serialise within {MAX_TRANSACTION_BYTES} bytes: {e}"))
     })
 }
 
-/// A legacy transaction from its wire bytes.
-pub fn decode_transaction(bytes: &[u8]) -> Result<Transaction, ChainError> {
-    wire_options().deserialize(bytes).map_err(|e| ChainError::Decode(format!("not a legacy wire transaction: {e}")))
+/// A transaction, legacy or versioned, from its wire bytes; refused unless well formed
+/// (sanitized, as a node checks before anything else).
+pub fn decode_transaction(bytes: &[u8]) -> Result<VersionedTransaction, ChainError> {
+    let transaction: VersionedTransaction =
+        wire_options().deserialize(bytes).map_err(|e| ChainError::Decode(format!("not a wire transaction: {e}")))?;
+    transaction.sanitize().map_err(|e| ChainError::Decode(format!("malformed transaction: {e}")))?;
+    Ok(transaction)
 }
 
 /// The Clock sysvar from its account.
@@ -40,118 +52,222 @@ pub fn clock_from_account(account: &Account) -> Result<Clock, ChainError> {
         .map_err(|e| ChainError::Decode(format!("the Clock sysvar account does not decode: {e}")))
 }
 
-/// An account from its `getAccountInfo` value.
-pub fn account_from_wire(value: AccountValue) -> Result<Account, ChainError> {
-    let owner = Pubkey::from_str(&value.owner)
-        .map_err(|e| ChainError::Decode(format!("account owner {:?} is not a public key: {e}", value.owner)))?;
-    Ok(Account { lamports: value.lamports, owner, data: value.data.0, executable: value.executable })
+fn pubkey(text: &str, what: &str) -> Result<Pubkey, ChainError> {
+    Pubkey::from_str(text).map_err(|e| ChainError::Decode(format!("{what} {text:?} is not a public key: {e}")))
 }
 
-/// An account as a `getAccountInfo` value.
-pub fn account_to_wire(account: Account) -> AccountValue {
-    AccountValue {
+/// An account from its `getAccountInfo` value (any binary encoding).
+pub fn account_from_rpc(value: UiAccount) -> Result<Account, ChainError> {
+    let owner = pubkey(&value.owner, "account owner")?;
+    let data = value
+        .data
+        .decode()
+        .ok_or_else(|| ChainError::Decode("account data is not in a binary encoding this client reads".to_owned()))?;
+    Ok(Account { lamports: value.lamports, owner, data, executable: value.executable })
+}
+
+/// An account as a `getAccountInfo` value in base64. The [`Account`] knows no rent epoch: it is
+/// served as `u64::MAX`, what nodes report for rent-exempt accounts.
+pub fn account_to_rpc(account: Account) -> UiAccount {
+    UiAccount {
         lamports: account.lamports,
-        owner: account.owner.to_string(),
         space: Some(account.data.len() as u64),
-        data: Base64Data(account.data),
+        data: UiAccountData::Binary(BASE64.encode(&account.data), UiAccountEncoding::Base64),
+        owner: account.owner.to_string(),
         executable: account.executable,
+        rent_epoch: u64::MAX,
     }
 }
 
-/// A confirmed transaction from its `getTransaction` result. Versioned transactions and results
-/// without status metadata are refused: zk402 sends legacy transactions only, and a transaction
-/// whose success is unknown must not count as confirmed.
-pub fn transaction_from_wire(result: TransactionResult) -> Result<ConfirmedTransaction, ChainError> {
-    if let Some(TransactionVersion::Number(version)) = result.version {
-        return Err(ChainError::Decode(format!("version {version} transactions are not supported")));
-    }
-    let meta = result.meta.ok_or_else(|| ChainError::Decode("transaction has no status metadata".to_owned()))?;
-    let transaction = decode_transaction(&result.transaction.0)?;
-    let signature = transaction
-        .signatures
-        .first()
-        .copied()
-        .ok_or_else(|| ChainError::Decode("transaction has no signature".to_owned()))?;
-    Ok(ConfirmedTransaction {
-        signature,
-        slot: result.slot,
-        block_time: result.block_time,
+/// A confirmed transaction, legacy or v0, from its `getTransaction` result: the transaction
+/// decoded by the maintained decoder (any binary encoding), the addresses its lookup tables
+/// loaded from the status metadata. Results without status metadata are refused: a
+/// transaction whose success is unknown must not count as confirmed.
+pub fn transaction_from_rpc(
+    result: EncodedConfirmedTransactionWithStatusMeta,
+) -> Result<ConfirmedTransaction, ChainError> {
+    let EncodedTransactionWithStatusMeta { transaction, meta, .. } = result.transaction;
+    let meta = meta.ok_or_else(|| ChainError::Decode("transaction has no status metadata".to_owned()))?;
+    let transaction = transaction
+        .decode()
+        .ok_or_else(|| ChainError::Decode("the transaction is not a well-formed binary-encoded one".to_owned()))?;
+    let loaded = match Option::<UiLoadedAddresses>::from(meta.loaded_addresses) {
+        None => LoadedAddresses::default(),
+        Some(loaded) => LoadedAddresses {
+            writable: loaded.writable.iter().map(|a| pubkey(a, "loaded address")).collect::<Result<_, _>>()?,
+            readonly: loaded.readonly.iter().map(|a| pubkey(a, "loaded address")).collect::<Result<_, _>>()?,
+        },
+    };
+    ConfirmedTransaction::new(
         transaction,
-        error: meta.err.map(|e| e.0),
-        logs: meta.log_messages.unwrap_or_default(),
-    })
+        loaded,
+        result.slot,
+        result.block_time,
+        meta.err.map(Into::into),
+        Option::<Vec<String>>::from(meta.log_messages).unwrap_or_default(),
+    )
 }
 
-/// A confirmed transaction as a `getTransaction` result.
-pub fn transaction_to_wire(confirmed: ConfirmedTransaction) -> Result<TransactionResult, ChainError> {
-    Ok(TransactionResult {
+/// A confirmed transaction as a `getTransaction` result in base64. What the
+/// [`ConfirmedTransaction`] does not know (fee, balances, inner instructions) is served as zero
+/// or left out.
+pub fn transaction_to_rpc(
+    confirmed: &ConfirmedTransaction,
+) -> Result<EncodedConfirmedTransactionWithStatusMeta, ChainError> {
+    let transaction = confirmed.transaction();
+    let meta = TransactionStatusMeta {
+        status: confirmed.error.clone().map_or(Ok(()), Err),
+        log_messages: Some(confirmed.logs.clone()),
+        loaded_addresses: confirmed.loaded_addresses().clone(),
+        ..TransactionStatusMeta::default()
+    };
+    Ok(EncodedConfirmedTransactionWithStatusMeta {
         slot: confirmed.slot,
         block_time: confirmed.block_time,
-        transaction: Base64Data(encode_transaction(&confirmed.transaction)?),
-        meta: Some(TransactionMeta {
-            err: confirmed.error.map(super::wire::WireTransactionError),
-            log_messages: Some(confirmed.logs),
-        }),
-        version: Some(TransactionVersion::Legacy(LegacyTag::Legacy)),
+        transaction_index: None,
+        transaction: EncodedTransactionWithStatusMeta {
+            transaction: EncodedTransaction::Binary(
+                BASE64.encode(encode_transaction(transaction)?),
+                TransactionBinaryEncoding::Base64,
+            ),
+            meta: Some(UiTransactionStatusMeta::from(meta)),
+            version: Some(transaction.version()),
+        },
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+    use serde_json::json;
     use solana_hash::Hash;
     use solana_keypair::Keypair;
+    use solana_message::v0::MessageAddressTableLookup;
+    use solana_message::{VersionedMessage, v0};
     use solana_signer::Signer;
+    use solana_transaction::Transaction;
     use solana_transaction_error::TransactionError;
 
     fn random_hash() -> Hash {
         Hash::new_from_array(std::array::from_fn(|_| fastrand::u8(..)))
     }
 
-    fn signed_transaction() -> Transaction {
+    fn signed_transaction() -> VersionedTransaction {
         let payer = Keypair::new();
-        let instruction = anchor_lang::solana_program::instruction::Instruction::new_with_bytes(
-            Pubkey::new_unique(),
-            &[1, 2, 3],
-            vec![anchor_lang::solana_program::instruction::AccountMeta::new(payer.pubkey(), true)],
-        );
-        Transaction::new_signed_with_payer(&[instruction], Some(&payer.pubkey()), &[&payer], random_hash())
+        let instruction =
+            Instruction::new_with_bytes(Pubkey::new_unique(), &[1, 2, 3], vec![AccountMeta::new(payer.pubkey(), true)]);
+        Transaction::new_signed_with_payer(&[instruction], Some(&payer.pubkey()), &[&payer], random_hash()).into()
     }
 
-    #[test]
-    fn transactions_round_trip_through_the_wire_form() {
-        let transaction = signed_transaction();
-        let confirmed = ConfirmedTransaction {
-            signature: transaction.signatures[0],
-            slot: 9,
-            block_time: Some(1_700_000_000),
-            transaction,
-            error: Some(TransactionError::AccountNotFound),
-            logs: vec!["Program log: hi".to_owned()],
+    /// A v0 transaction whose instruction reads one account through a lookup table.
+    fn signed_v0_transaction(table: Pubkey) -> VersionedTransaction {
+        let payer = Keypair::new();
+        let program = Pubkey::new_unique();
+        let message = v0::Message {
+            header: solana_message::MessageHeader {
+                num_required_signatures: 1,
+                num_readonly_signed_accounts: 0,
+                num_readonly_unsigned_accounts: 1,
+            },
+            account_keys: vec![payer.pubkey(), program],
+            recent_blockhash: random_hash(),
+            instructions: vec![solana_transaction::CompiledInstruction::new_from_raw_parts(1, vec![7], vec![0, 2])],
+            address_table_lookups: vec![MessageAddressTableLookup {
+                account_key: table,
+                writable_indexes: vec![],
+                readonly_indexes: vec![3],
+            }],
         };
-        let wire = transaction_to_wire(confirmed.clone()).unwrap();
-        let json = serde_json::to_value(&wire).unwrap();
-        let back = transaction_from_wire(serde_json::from_value(json).unwrap()).unwrap();
-        assert_eq!(back, confirmed);
+        VersionedTransaction::try_new(VersionedMessage::V0(message), &[&payer]).unwrap()
+    }
+
+    fn confirmed(transaction: VersionedTransaction, loaded: LoadedAddresses) -> ConfirmedTransaction {
+        let logs = vec!["Program log: hi".to_owned()];
+        ConfirmedTransaction::new(
+            transaction,
+            loaded,
+            9,
+            Some(1_700_000_000),
+            Some(TransactionError::AccountNotFound),
+            logs,
+        )
+        .unwrap()
     }
 
     #[test]
-    fn refuses_versioned_unsigned_and_metadata_less_results() {
-        let wire = transaction_to_wire(ConfirmedTransaction {
-            signature: Default::default(),
-            slot: 1,
-            block_time: None,
-            transaction: signed_transaction(),
-            error: None,
-            logs: vec![],
-        })
-        .unwrap();
-        let versioned = TransactionResult { version: Some(TransactionVersion::Number(0)), ..wire.clone() };
-        assert!(matches!(transaction_from_wire(versioned), Err(ChainError::Decode(_))));
-        let no_meta = TransactionResult { meta: None, ..wire.clone() };
-        assert!(matches!(transaction_from_wire(no_meta), Err(ChainError::Decode(_))));
-        let garbage = TransactionResult { transaction: Base64Data(vec![0xff; 40]), ..wire };
-        assert!(matches!(transaction_from_wire(garbage), Err(ChainError::Decode(_))));
+    fn legacy_and_v0_transactions_round_trip_through_the_rpc_form() {
+        let loaded_key = Pubkey::new_unique();
+        let v0 = confirmed(
+            signed_v0_transaction(Pubkey::new_unique()),
+            LoadedAddresses { writable: vec![], readonly: vec![loaded_key] },
+        );
+        assert_eq!(v0.account_keys()[2], loaded_key, "loaded addresses follow the static keys");
+        for confirmed in [confirmed(signed_transaction(), LoadedAddresses::default()), v0] {
+            let json = serde_json::to_value(transaction_to_rpc(&confirmed).unwrap()).unwrap();
+            let back = transaction_from_rpc(serde_json::from_value(json).unwrap()).unwrap();
+            assert_eq!(back, confirmed);
+        }
+    }
+
+    #[test]
+    fn refuses_metadata_less_garbled_and_mismatched_results() {
+        let wire = transaction_to_rpc(&confirmed(signed_transaction(), LoadedAddresses::default())).unwrap();
+        let mut no_meta = wire.clone();
+        no_meta.transaction.meta = None;
+        assert!(matches!(transaction_from_rpc(no_meta), Err(ChainError::Decode(_))));
+        let mut garbage = wire;
+        garbage.transaction.transaction =
+            EncodedTransaction::Binary(BASE64.encode([0xff; 40]), TransactionBinaryEncoding::Base64);
+        assert!(matches!(transaction_from_rpc(garbage), Err(ChainError::Decode(_))));
+        // A v0 result whose metadata does not name what its lookups loaded.
+        let v0 = confirmed(
+            signed_v0_transaction(Pubkey::new_unique()),
+            LoadedAddresses { writable: vec![], readonly: vec![Pubkey::new_unique()] },
+        );
+        let mut json = serde_json::to_value(transaction_to_rpc(&v0).unwrap()).unwrap();
+        json["meta"]["loadedAddresses"] = json!({"writable": [], "readonly": []});
+        assert!(matches!(transaction_from_rpc(serde_json::from_value(json).unwrap()), Err(ChainError::Decode(_))));
+    }
+
+    #[test]
+    fn reads_a_documented_v0_get_transaction_answer_in_base64() {
+        let v0 = signed_v0_transaction(Pubkey::new_unique());
+        let loaded = Pubkey::new_unique();
+        // The shape of a node's answer (fields zk402 does not read included).
+        let answer = json!({
+            "slot": 430,
+            "blockTime": null,
+            "version": 0,
+            "transaction": [BASE64.encode(bincode::serialize(&v0).unwrap()), "base64"],
+            "meta": {
+                "err": {"InstructionError": [0, {"Custom": 6001}]},
+                "status": {"Err": {"InstructionError": [0, {"Custom": 6001}]}},
+                "fee": 5000,
+                "preBalances": [1, 2],
+                "postBalances": [1, 2],
+                "innerInstructions": [],
+                "logMessages": ["Program 11111111111111111111111111111111 invoke [1]"],
+                "preTokenBalances": [],
+                "postTokenBalances": [],
+                "rewards": [],
+                "loadedAddresses": {"writable": [], "readonly": [loaded.to_string()]},
+                "computeUnitsConsumed": 150
+            }
+        });
+        let read = transaction_from_rpc(serde_json::from_value(answer).unwrap()).unwrap();
+        assert_eq!(read.account_keys()[2], loaded);
+        assert_eq!(read.signature, v0.signatures[0]);
+        assert!(matches!(read.error, Some(TransactionError::InstructionError(0, _))));
+        assert_eq!(read.logs.len(), 1);
+    }
+
+    #[test]
+    fn accounts_round_trip_through_the_rpc_form() {
+        let account = Account { lamports: 7, owner: Pubkey::new_unique(), data: vec![1, 2, 3, 4], executable: false };
+        let json = serde_json::to_value(account_to_rpc(account.clone())).unwrap();
+        assert_eq!(json["data"], json!(["AQIDBA==", "base64"]));
+        assert_eq!(account_from_rpc(serde_json::from_value(json).unwrap()).unwrap(), account);
     }
 
     #[test]

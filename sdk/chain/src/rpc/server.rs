@@ -1,18 +1,23 @@
-//! A JSON-RPC facade: serves the methods of [`super::wire::method`] over any [`Chain`], so the
+//! A JSON-RPC facade: serves `getHealth`, `getLatestBlockhash`, `sendTransaction`,
+//! `getSignatureStatuses`, `getTransaction` and `getAccountInfo` over any [`Chain`], so the
 //! in-process runtime is reachable over real HTTP (`zk402 localnet`, end-to-end tests).
 //!
+//! Why hand-written: no maintained crate serves Solana's JSON-RPC over an arbitrary backend
+//! (the validator's RPC service is bound to a full node's bank forks and ledger). Only the
+//! routing is ours: parameters are parsed and answers built with the types Solana maintains
+//! (`solana-rpc-client-api`, `solana-transaction-status-client-types`,
+//! `solana-account-decoder-client-types`), the same the client reads them with.
+//!
 //! It answers single requests (no batches), always with HTTP 200 and a JSON-RPC body, as Solana
-//! nodes do. Binary data is served and accepted in base64 only. Where the [`Chain`] interface
+//! nodes do. Binary data is served and accepted in base64 only; transactions may be legacy or
+//! v0 (a v0 `getTransaction` answer names the addresses its lookup tables loaded, and needs
+//! `maxSupportedTransactionVersion: 0`, as on a node). Where the [`Chain`] interface
 //! knows less than a node (slots, block heights), the facade reads the Clock sysvar: the context
 //! slot is the Clock's slot and `lastValidBlockHeight` is that slot plus the 150-block
 //! blockhash lifetime (exact for a runtime that skips no slots).
 
 use super::codec::{self, CLOCK_SYSVAR};
-use super::wire::{
-    self, AccountInfoConfig, BlockhashValue, Commitment, Context, Encoding, ErrorObject, Outcome, Request, Response,
-    SendTransactionConfig, SignatureStatus, SimulationFailure, TransactionConfig, WireTransactionError, WithContext,
-    code, method,
-};
+use super::wire::{self, ErrorObject, Outcome, Request, Response, code};
 use crate::{Chain, ChainError, Finality};
 use anchor_lang::prelude::Pubkey;
 use axum::Router;
@@ -24,7 +29,20 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use solana_account_decoder_client_types::UiAccountEncoding;
+use solana_commitment_config::CommitmentLevel;
+use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcSendTransactionConfig, RpcTransactionConfig};
+use solana_rpc_client_api::custom_error::{
+    JSON_RPC_SERVER_ERROR_NODE_UNHEALTHY, JSON_RPC_SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE,
+    JSON_RPC_SERVER_ERROR_UNSUPPORTED_TRANSACTION_VERSION,
+};
+use solana_rpc_client_api::request::RpcRequest;
+use solana_rpc_client_api::response::{
+    Response as WithContext, RpcBlockhash, RpcResponseContext, RpcSimulateTransactionResult,
+};
 use solana_signature::Signature;
+use solana_transaction::versioned::TransactionVersion;
+use solana_transaction_status_client_types::{TransactionConfirmationStatus, TransactionStatus, UiTransactionEncoding};
 use std::str::FromStr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -70,30 +88,42 @@ async fn handle<C: Chain>(State(chain): State<Arc<C>>, body: Bytes) -> axum::Jso
     axum::Json(Response { jsonrpc: wire::JSONRPC_VERSION.to_owned(), id, outcome })
 }
 
+/// The methods served, by name.
+const SERVED: [RpcRequest; 6] = [
+    RpcRequest::GetHealth,
+    RpcRequest::GetLatestBlockhash,
+    RpcRequest::SendTransaction,
+    RpcRequest::GetSignatureStatuses,
+    RpcRequest::GetTransaction,
+    RpcRequest::GetAccountInfo,
+];
+
 async fn dispatch<C: Chain>(chain: &C, method: &str, params: &[Value]) -> Result<Value, ErrorObject> {
-    match method {
-        method::GET_HEALTH => to_value("ok"),
-        method::GET_LATEST_BLOCKHASH => {
+    let not_found = || error(code::METHOD_NOT_FOUND, format!("Method not found: {method}"));
+    let request = SERVED.into_iter().find(|served| served.as_str() == method).ok_or_else(not_found)?;
+    match request {
+        RpcRequest::GetHealth => to_value("ok"),
+        RpcRequest::GetLatestBlockhash => {
             let blockhash = chain.latest_blockhash().await.map_err(from_chain)?;
             let context = context(chain).await?;
+            let last_valid_block_height = context.slot.saturating_add(BLOCKHASH_LIFETIME_BLOCKS);
             to_value(WithContext {
                 context,
-                value: BlockhashValue {
-                    blockhash: blockhash.to_string(),
-                    last_valid_block_height: context.slot.saturating_add(BLOCKHASH_LIFETIME_BLOCKS),
-                },
+                value: RpcBlockhash { blockhash: blockhash.to_string(), last_valid_block_height },
             })
         }
-        method::SEND_TRANSACTION => {
+        RpcRequest::SendTransaction => {
             let text: String = param(params, 0)?;
-            let config: SendTransactionConfig = config(params, 1)?;
-            require_base64(config.encoding)?;
+            let config: RpcSendTransactionConfig = config(params, 1)?;
+            if config.encoding != Some(UiTransactionEncoding::Base64) {
+                return Err(base64_only());
+            }
             let bytes = BASE64.decode(text).map_err(|e| invalid_params(format!("transaction is not base64: {e}")))?;
             let transaction = codec::decode_transaction(&bytes).map_err(|e| invalid_params(e.to_string()))?;
             let signature = chain.send_transaction(&transaction).await.map_err(from_chain)?;
             to_value(signature.to_string())
         }
-        method::GET_SIGNATURE_STATUSES => {
+        RpcRequest::GetSignatureStatuses => {
             let list: Vec<String> = param(params, 0)?;
             if list.len() > MAX_SIGNATURES_PER_STATUS_CALL {
                 return Err(invalid_params(format!("at most {MAX_SIGNATURES_PER_STATUS_CALL} signatures per call")));
@@ -102,60 +132,78 @@ async fn dispatch<C: Chain>(chain: &C, method: &str, params: &[Value]) -> Result
             for text in &list {
                 let signature = signature(text)?;
                 let status = match chain.transaction(&signature, Finality::Finalized).await.map_err(from_chain)? {
-                    Some(finalized) => Some((finalized, None, Commitment::Finalized)),
+                    Some(finalized) => Some((finalized, None, TransactionConfirmationStatus::Finalized)),
                     None => chain
                         .transaction(&signature, Finality::Confirmed)
                         .await
                         .map_err(from_chain)?
-                        .map(|confirmed| (confirmed, Some(0), Commitment::Confirmed)),
+                        .map(|confirmed| (confirmed, Some(0), TransactionConfirmationStatus::Confirmed)),
                 };
-                statuses.push(status.map(|(tx, confirmations, level)| SignatureStatus {
+                statuses.push(status.map(|(tx, confirmations, level)| TransactionStatus {
                     slot: tx.slot,
                     confirmations,
-                    err: tx.error.map(WireTransactionError),
+                    status: tx.error.clone().map_or(Ok(()), Err),
+                    err: tx.error,
                     confirmation_status: Some(level),
                 }));
             }
             to_value(WithContext { context: context(chain).await?, value: statuses })
         }
-        method::GET_TRANSACTION => {
+        RpcRequest::GetTransaction => {
             let signature = signature(&param::<String>(params, 0)?)?;
-            let config: TransactionConfig = config(params, 1)?;
-            require_base64(config.encoding)?;
+            let config: RpcTransactionConfig = config(params, 1)?;
+            if config.encoding != Some(UiTransactionEncoding::Base64) {
+                return Err(base64_only());
+            }
             // As on a node: `finalized` by default, `processed` refused.
-            let finality = match config.commitment {
-                None | Some(Commitment::Finalized) => Finality::Finalized,
-                Some(Commitment::Confirmed) => Finality::Confirmed,
-                Some(Commitment::Processed) => {
+            let finality = match config.commitment.map(|c| c.commitment) {
+                None | Some(CommitmentLevel::Finalized) => Finality::Finalized,
+                Some(CommitmentLevel::Confirmed) => Finality::Confirmed,
+                Some(CommitmentLevel::Processed) => {
                     return Err(invalid_params("Method does not support commitment below `confirmed`"));
                 }
             };
-            match chain.transaction(&signature, finality).await.map_err(from_chain)? {
-                None => Ok(Value::Null),
-                Some(confirmed) => to_value(codec::transaction_to_wire(confirmed).map_err(from_chain)?),
+            let Some(confirmed) = chain.transaction(&signature, finality).await.map_err(from_chain)? else {
+                return Ok(Value::Null);
+            };
+            // As on a node: a versioned transaction only for a client that says it reads one.
+            if let TransactionVersion::Number(version) = confirmed.transaction().version()
+                && config.max_supported_transaction_version.is_none_or(|max| version > max)
+            {
+                return Err(error(
+                    JSON_RPC_SERVER_ERROR_UNSUPPORTED_TRANSACTION_VERSION,
+                    format!(
+                        "Transaction version ({version}) is not supported by the requesting client. Please try \
+                         the request again with the following configuration parameter: \
+                         \"maxSupportedTransactionVersion\": {version}"
+                    ),
+                ));
             }
+            to_value(codec::transaction_to_rpc(&confirmed).map_err(from_chain)?)
         }
-        method::GET_ACCOUNT_INFO => {
+        RpcRequest::GetAccountInfo => {
             let text: String = param(params, 0)?;
             let address = Pubkey::from_str(&text).map_err(|e| invalid_params(format!("address {text:?}: {e}")))?;
-            let config: AccountInfoConfig = config(params, 1)?;
-            require_base64(config.encoding)?;
+            let config: RpcAccountInfoConfig = config(params, 1)?;
+            if config.encoding != Some(UiAccountEncoding::Base64) {
+                return Err(base64_only());
+            }
             let account = chain.account(&address).await.map_err(from_chain)?;
-            to_value(WithContext { context: context(chain).await?, value: account.map(codec::account_to_wire) })
+            to_value(WithContext { context: context(chain).await?, value: account.map(codec::account_to_rpc) })
         }
-        other => Err(error(code::METHOD_NOT_FOUND, format!("Method not found: {other}"))),
+        _ => Err(not_found()),
     }
 }
 
 /// The context of an answer: the Clock sysvar's slot.
-async fn context<C: Chain>(chain: &C) -> Result<Context, ErrorObject> {
+async fn context<C: Chain>(chain: &C) -> Result<RpcResponseContext, ErrorObject> {
     let account = chain
         .account(&CLOCK_SYSVAR)
         .await
         .map_err(from_chain)?
         .ok_or_else(|| error(code::INTERNAL_ERROR, "the Clock sysvar account does not exist"))?;
     let clock = codec::clock_from_account(&account).map_err(from_chain)?;
-    Ok(Context { slot: clock.slot })
+    Ok(RpcResponseContext::new(clock.slot))
 }
 
 fn param<T: DeserializeOwned>(params: &[Value], index: usize) -> Result<T, ErrorObject> {
@@ -171,11 +219,8 @@ fn config<T: DeserializeOwned + Default>(params: &[Value], index: usize) -> Resu
     }
 }
 
-fn require_base64(encoding: Option<Encoding>) -> Result<(), ErrorObject> {
-    match encoding {
-        Some(Encoding::Base64) => Ok(()),
-        None => Err(invalid_params("this endpoint serves encoding \"base64\" only; set it explicitly")),
-    }
+fn base64_only() -> ErrorObject {
+    invalid_params("this endpoint serves encoding \"base64\" only; set it explicitly")
 }
 
 fn signature(text: &str) -> Result<Signature, ErrorObject> {
@@ -198,14 +243,29 @@ fn invalid_params(message: impl Into<String>) -> ErrorObject {
 fn from_chain(e: ChainError) -> ErrorObject {
     match e {
         ChainError::Rejected { error: err, logs } => ErrorObject {
-            code: code::SEND_TRANSACTION_PREFLIGHT_FAILURE,
+            code: JSON_RPC_SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE,
             message: format!("Transaction simulation failed: {err}"),
-            data: serde_json::to_value(SimulationFailure { err: Some(WireTransactionError(err)), logs: Some(logs) })
-                .ok(),
+            data: serde_json::to_value(RpcSimulateTransactionResult {
+                err: Some(err.into()),
+                logs: Some(logs),
+                accounts: None,
+                units_consumed: None,
+                loaded_accounts_data_size: None,
+                return_data: None,
+                inner_instructions: None,
+                replacement_blockhash: None,
+                fee: None,
+                pre_balances: None,
+                post_balances: None,
+                pre_token_balances: None,
+                post_token_balances: None,
+                loaded_addresses: None,
+            })
+            .ok(),
         },
         ChainError::Rpc { code, message, .. } => error(code, message),
         e @ (ChainError::Transport { .. } | ChainError::Unavailable(_) | ChainError::Timeout(_)) => {
-            error(code::NODE_UNHEALTHY, e.to_string())
+            error(JSON_RPC_SERVER_ERROR_NODE_UNHEALTHY, e.to_string())
         }
         e @ ChainError::Decode(_) => error(code::INTERNAL_ERROR, e.to_string()),
     }

@@ -14,16 +14,16 @@ use solana_hash::Hash;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_error::TransactionError;
+use solana_transaction_status_client_types::UiTransactionError;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use url::Url;
 use zk402_chain::rpc::RpcEndpoint;
-use zk402_chain::rpc::wire::{
-    BlockhashValue, Context, ErrorObject, JSONRPC_VERSION, Outcome, Response as RpcResponse, SimulationFailure,
-    WireTransactionError, WithContext, code,
-};
+use zk402_chain::rpc::wire::{ErrorObject, JSONRPC_VERSION, Outcome, Response as RpcResponse, code};
 
 /// What a test server does with every request.
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ pub enum Behaviour {
     /// Answers a JSON-RPC response with another id.
     WrongId,
     /// Answers every call as a failed `sendTransaction` preflight with this error.
-    Preflight(WireTransactionError),
+    Preflight(TransactionError),
     /// Answers `getHealth`, and `getLatestBlockhash` with this blockhash.
     Healthy(Hash),
 }
@@ -118,21 +118,14 @@ async fn answer(State(shared): State<Shared>, body: Bytes) -> Response {
         Behaviour::RpcError(code, message) => rpc_error(id, code, message, None),
         Behaviour::WrongId => rpc(json!(999_999), Outcome::Result(json!("ok"))),
         Behaviour::Preflight(err) => {
-            let data = SimulationFailure { err: Some(err), logs: Some(vec!["Program log: refused".to_owned()]) };
-            rpc_error(
-                id,
-                code::SEND_TRANSACTION_PREFLIGHT_FAILURE,
-                "Transaction simulation failed",
-                Some(serde_json::to_value(data).unwrap()),
-            )
+            let data =
+                json!({"err": UiTransactionError::from(err), "logs": ["Program log: refused"], "accounts": null});
+            rpc_error(id, -32002, "Transaction simulation failed", Some(data))
         }
         Behaviour::Healthy(blockhash) => match method.as_str() {
             "getLatestBlockhash" => {
-                let value = BlockhashValue { blockhash: blockhash.to_string(), last_valid_block_height: 151 };
-                rpc(
-                    id,
-                    Outcome::Result(serde_json::to_value(WithContext { context: Context { slot: 1 }, value }).unwrap()),
-                )
+                let value = json!({"blockhash": blockhash.to_string(), "lastValidBlockHeight": 151});
+                rpc(id, Outcome::Result(json!({"context": {"slot": 1}, "value": value})))
             }
             "getHealth" => rpc(id, Outcome::Result(json!("ok"))),
             other => rpc_error(id, code::METHOD_NOT_FOUND, &format!("Method not found: {other}"), None),
@@ -146,10 +139,10 @@ pub fn random_hash() -> Hash {
 }
 
 /// A signed transaction from a fresh payer (one system-program instruction).
-pub fn signed_transaction() -> Transaction {
+pub fn signed_transaction() -> VersionedTransaction {
     use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
     let payer = Keypair::new();
     let instruction =
         Instruction::new_with_bytes(anchor_lang::system_program::ID, &[], vec![AccountMeta::new(payer.pubkey(), true)]);
-    Transaction::new_signed_with_payer(&[instruction], Some(&payer.pubkey()), &[&payer], random_hash())
+    Transaction::new_signed_with_payer(&[instruction], Some(&payer.pubkey()), &[&payer], random_hash()).into()
 }

@@ -1,6 +1,8 @@
-//! Test support: a real `redis-server` on loopback.
+//! Test support: a real `redis-server` on loopback; the receipt issuer's setup ([`issuer`]).
 
 #![allow(dead_code)]
+
+pub mod issuer;
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
