@@ -29,7 +29,8 @@ fuzz_target!(|data: &[u8]| {
     decode::<instruction::WriteProofBuffer>(data);
     decode::<instruction::CloseProofBuffer>(data);
     decode::<instruction::VerifyBatch>(data);
-    decode::<instruction::CloseNullifier>(data);
+    decode::<instruction::CreateNullifierShard>(data);
+    decode::<instruction::CloseNullifierShard>(data);
     if let Ok(bytes) = <&[u8; BatchEntry::LEN]>::try_from(data) {
         assert_eq!(&BatchEntry::from_bytes(bytes).to_bytes(), bytes);
     }
