@@ -1,6 +1,6 @@
 //! Walks the payment statement end to end natively: an issuer signs a receipt, the payer
 //! assembles the witness inputs, circom's calculator computes the witness, and the compiled
-//! R1CS accepts it; then a receipt below the policy minimum is refused by the constraints.
+//! R1CS accepts it; then a credit the receipt does not pay for is refused by the constraints.
 //! Run with `cargo run -p zk402-circuit --example statement`.
 
 use std::time::Instant;
@@ -21,14 +21,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
 
     let issuer = step("issuer key (BLAKE-512 + Baby Jubjub)", SigningKey::generate)?;
-    let policy = Policy { min_amount: 1_000_000, recipient: merchant, max_age: 3_600, issuer: issuer.public_key() };
+    let policy = Policy { price: 1_000_000, recipient: merchant, max_age: 3_600, issuer: issuer.public_key() };
     let secret = step("payer secret", Secret::random)?;
     let claim =
         ReceiptClaim { amount: 1_250_000, recipient: merchant, paid_at: now - 90, commitment: secret.commitment() };
     let receipt = step("issuer signs Poseidon receipt (EdDSA)", || claim.sign(&issuer));
     let challenge = Challenge { policy: [7; 32], nonce: [9; 32], expires_at: now + 120, resource: "/v1/quote".into() };
     let inputs = step("assemble witness inputs", || {
-        PaymentInputs::new(&policy, &receipt, &secret, now, challenge.request_hash())
+        PaymentInputs::new(&policy, &receipt, &secret, 0, now, challenge.request_hash())
     });
     step("native check of every constraint", || inputs.check())?;
 
@@ -43,15 +43,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  public {name:<13} {}", fr_to_decimal(&value));
     }
 
-    let short = ReceiptClaim { amount: 999_999, ..claim }.sign(&issuer);
-    let bad = PaymentInputs::new(&policy, &short, &secret, now, challenge.request_hash());
+    // 1,250,000 at 1,000,000 per request is one credit: index 1 is not paid for.
+    let bad = PaymentInputs::new(&policy, &receipt, &secret, 1, now, challenge.request_hash());
     let cheat = bad.witness(&mut calc, AssertPolicy::Record)?;
     match r1cs.check(&cheat.values) {
         Err(e) => println!(
-            "receipt of 999999 < 1000000 refused: native check says \"{}\"; R1CS: {e}",
+            "credit 1 of a one-credit receipt refused: native check says \"{}\"; R1CS: {e}",
             bad.check().unwrap_err()
         ),
-        Ok(()) => return Err("the R1CS accepted an underpaying receipt".into()),
+        Ok(()) => return Err("the R1CS accepted a credit the receipt does not pay for".into()),
     }
     Ok(())
 }

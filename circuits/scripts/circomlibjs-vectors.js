@@ -1,8 +1,11 @@
 // Prints cross-check vectors from circomlibjs (the reference implementation circomlib's
 // circuits are tested against): Poseidon outputs and EdDSA-Poseidon keys and signatures for
-// fixed inputs. The Rust test `circomlibjs_vectors` recomputes every value natively.
+// fixed inputs, and credit nullifiers Poseidon(NULLIFIER_TAG, secret, index) as the circuit
+// computes them. The Rust test `circomlibjs_vectors` recomputes every value natively.
 const { buildPoseidon, buildEddsa } = require("circomlibjs");
 
+// The ASCII bytes "zk402/nullifier/v2" read big-endian (payment.circom's NULLIFIER_TAG()).
+const NULLIFIER_TAG = BigInt("0x" + Buffer.from("zk402/nullifier/v2").toString("hex"));
 const R_MINUS_1 = "21888242871839275222246405745257275088548364400416034343698204186575808495616";
 
 async function main() {
@@ -33,7 +36,13 @@ async function main() {
       }),
     };
   });
-  console.log(JSON.stringify({ poseidon: poseidonVectors, eddsa: eddsaVectors }, null, 2));
+  const nullifierCases = [["5972967", "0"], ["5972967", "1"], ["5972967", "4294967295"], [R_MINUS_1, "7"]];
+  const nullifierVectors = nullifierCases.map(([secret, index]) => ({
+    secret,
+    index,
+    nullifier: str(poseidon([NULLIFIER_TAG, BigInt(secret), BigInt(index)])),
+  }));
+  console.log(JSON.stringify({ poseidon: poseidonVectors, eddsa: eddsaVectors, nullifier: nullifierVectors }, null, 2));
 }
 
 main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });

@@ -1,4 +1,4 @@
-//! Witness inputs of `payment.circom`: the sixteen input signals under the circuit's own names,
+//! Witness inputs of `payment.circom`: the seventeen input signals under the circuit's own names,
 //! assembled from a policy, a receipt and the payer's secret, and a native check of every
 //! constraint with a precise error.
 
@@ -8,6 +8,7 @@ use crate::policy::Policy;
 use crate::poseidon::poseidon;
 use crate::receipt::{Receipt, Secret, nullifier_tag};
 use crate::witness::{AssertPolicy, Witness, WitnessCalculator, WitnessError};
+use StatementError::OutOfRange;
 use ark_ff::{BigInteger, PrimeField};
 use serde::{Deserialize, Serialize};
 
@@ -15,12 +16,12 @@ use serde::{Deserialize, Serialize};
 pub const PUBLIC_INPUTS: usize = 4;
 
 /// Names of the circuit's input signals in declaration order (public first).
-pub const INPUT_NAMES: [&str; 16] = [
+pub const INPUT_NAMES: [&str; 17] = [
     "policy_hash",
     "now",
     "nullifier",
     "request_hash",
-    "min_amount",
+    "price",
     "recipient_hi",
     "recipient_lo",
     "max_age",
@@ -32,6 +33,7 @@ pub const INPUT_NAMES: [&str; 16] = [
     "R8x",
     "R8y",
     "S",
+    "index",
 ];
 
 /// Every input signal of the circuit. Field names (and JSON keys) are the circuit's.
@@ -45,15 +47,15 @@ pub struct PaymentInputs {
     /// Public: unix seconds at proof time.
     #[serde(with = "crate::serde_fr")]
     pub now: Fr,
-    /// Public: Poseidon(NULLIFIER_TAG, secret).
+    /// Public: Poseidon(NULLIFIER_TAG, secret, index).
     #[serde(with = "crate::serde_fr")]
     pub nullifier: Fr,
     /// Public: the x402 challenge binding.
     #[serde(with = "crate::serde_fr")]
     pub request_hash: Fr,
-    /// Policy: minimum amount (atomic units).
+    /// Policy: price of one request, one credit (atomic units).
     #[serde(with = "crate::serde_fr")]
-    pub min_amount: Fr,
+    pub price: Fr,
     /// Policy and receipt: high 128 bits of the recipient address.
     #[serde(with = "crate::serde_fr")]
     pub recipient_hi: Fr,
@@ -87,17 +89,20 @@ pub struct PaymentInputs {
     /// Signature scalar S.
     #[serde(with = "crate::serde_fr")]
     pub S: Fr,
+    /// Which credit of the receipt is spent (0-based, below 2^32).
+    #[serde(with = "crate::serde_fr")]
+    pub index: Fr,
 }
 
 /// The constraint of the statement that a set of inputs breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StatementError {
-    /// A value a comparator reads does not fit in 64 bits.
-    #[error("{0} is not below 2^64")]
+    /// A value a comparator reads does not fit in 64 bits (the credit index: in 32 bits).
+    #[error("{0} is out of range (64 bits; the index 32 bits)")]
     OutOfRange(&'static str),
-    /// amount < min_amount.
-    #[error("amount is below the policy's min_amount")]
-    AmountBelowMinimum,
+    /// (index + 1) * price > amount: the receipt holds no credit `index`.
+    #[error("the receipt does not pay for this credit: (index + 1) * price exceeds amount")]
+    NoSuchCredit,
     /// paid_at > now.
     #[error("paid_at is later than now")]
     PaidInFuture,
@@ -110,23 +115,31 @@ pub enum StatementError {
     /// The issuer signature does not verify over the receipt message.
     #[error("issuer signature: {0}")]
     BadSignature(SignatureError),
-    /// nullifier is not Poseidon(NULLIFIER_TAG, secret).
-    #[error("nullifier does not match the secret")]
+    /// nullifier is not Poseidon(NULLIFIER_TAG, secret, index).
+    #[error("nullifier does not match the secret and credit index")]
     NullifierMismatch,
 }
 
 impl PaymentInputs {
-    /// Assembles the inputs for spending `receipt` (whose commitment is `secret`'s) under
-    /// `policy`, at time `now`, for the challenge hashed to `request_hash`. The recipient limbs
-    /// come from the policy; nothing is checked here (see [`PaymentInputs::check`]).
-    pub fn new(policy: &Policy, receipt: &Receipt, secret: &Secret, now: u64, request_hash: Fr) -> PaymentInputs {
+    /// Assembles the inputs for spending credit `index` of `receipt` (whose commitment is
+    /// `secret`'s) under `policy`, at time `now`, for the challenge hashed to `request_hash`.
+    /// The recipient limbs come from the policy; nothing is checked here (see
+    /// [`PaymentInputs::check`]).
+    pub fn new(
+        policy: &Policy,
+        receipt: &Receipt,
+        secret: &Secret,
+        index: u32,
+        now: u64,
+        request_hash: Fr,
+    ) -> PaymentInputs {
         let (recipient_hi, recipient_lo) = key_limbs(&policy.recipient);
         PaymentInputs {
             policy_hash: policy.hash(),
             now: Fr::from(now),
-            nullifier: secret.nullifier(),
+            nullifier: secret.nullifier(index),
             request_hash,
-            min_amount: Fr::from(policy.min_amount),
+            price: Fr::from(policy.price),
             recipient_hi,
             recipient_lo,
             max_age: Fr::from(policy.max_age),
@@ -138,17 +151,18 @@ impl PaymentInputs {
             R8x: receipt.signature.r8x,
             R8y: receipt.signature.r8y,
             S: receipt.signature.s,
+            index: Fr::from(index),
         }
     }
 
     /// The input signals by name, in the circuit's declaration order (public first).
-    pub fn signals(&self) -> [(&'static str, Fr); 16] {
+    pub fn signals(&self) -> [(&'static str, Fr); 17] {
         let values = [
             self.policy_hash,
             self.now,
             self.nullifier,
             self.request_hash,
-            self.min_amount,
+            self.price,
             self.recipient_hi,
             self.recipient_lo,
             self.max_age,
@@ -160,6 +174,7 @@ impl PaymentInputs {
             self.R8x,
             self.R8y,
             self.S,
+            self.index,
         ];
         std::array::from_fn(|i| (INPUT_NAMES[i], values[i]))
     }
@@ -181,12 +196,13 @@ impl PaymentInputs {
     /// first one that fails.
     pub fn check(&self) -> Result<(), StatementError> {
         let amount = as_u64(&self.amount, "amount")?;
-        let min_amount = as_u64(&self.min_amount, "min_amount")?;
+        let price = as_u64(&self.price, "price")?;
         let paid_at = as_u64(&self.paid_at, "paid_at")?;
         let now = as_u64(&self.now, "now")?;
         let max_age = as_u64(&self.max_age, "max_age")?;
-        if amount < min_amount {
-            return Err(StatementError::AmountBelowMinimum);
+        let index = as_u64(&self.index, "index").and_then(|i| u32::try_from(i).map_err(|_| OutOfRange("index")))?;
+        if (u128::from(index) + 1) * u128::from(price) > u128::from(amount) {
+            return Err(StatementError::NoSuchCredit);
         }
         if paid_at > now {
             return Err(StatementError::PaidInFuture);
@@ -194,8 +210,7 @@ impl PaymentInputs {
         if now - paid_at > max_age {
             return Err(StatementError::ReceiptTooOld);
         }
-        let policy =
-            [self.min_amount, self.recipient_hi, self.recipient_lo, self.max_age, self.issuer_Ax, self.issuer_Ay];
+        let policy = [self.price, self.recipient_hi, self.recipient_lo, self.max_age, self.issuer_Ax, self.issuer_Ay];
         if poseidon(&policy) != self.policy_hash {
             return Err(StatementError::PolicyHashMismatch);
         }
@@ -204,7 +219,7 @@ impl PaymentInputs {
         let issuer = PublicKey { x: self.issuer_Ax, y: self.issuer_Ay };
         let signature = Signature { r8x: self.R8x, r8y: self.R8y, s: self.S };
         issuer.verify(&message, &signature).map_err(StatementError::BadSignature)?;
-        if poseidon(&[nullifier_tag(), self.secret]) != self.nullifier {
+        if poseidon(&[nullifier_tag(), self.secret, self.index]) != self.nullifier {
             return Err(StatementError::NullifierMismatch);
         }
         Ok(())
@@ -213,5 +228,5 @@ impl PaymentInputs {
 
 fn as_u64(x: &Fr, name: &'static str) -> Result<u64, StatementError> {
     let big = x.into_bigint();
-    if big.num_bits() > 64 { Err(StatementError::OutOfRange(name)) } else { Ok(big.0[0]) }
+    if big.num_bits() > 64 { Err(OutOfRange(name)) } else { Ok(big.0[0]) }
 }

@@ -6,11 +6,12 @@ use crate::poseidon::poseidon;
 use ark_ff::PrimeField;
 use serde::{Deserialize, Serialize};
 
-/// Domain tag of the nullifier hash: the ASCII bytes `zk402/nullifier/v1` read big-endian
-/// (the circuit's `NULLIFIER_TAG()`).
-pub const NULLIFIER_TAG: &[u8] = b"zk402/nullifier/v1";
+/// Domain tag of the nullifier hash: the ASCII bytes `zk402/nullifier/v2` read big-endian
+/// (the circuit's `NULLIFIER_TAG()`; v1 hashed no credit index).
+pub const NULLIFIER_TAG: &[u8] = b"zk402/nullifier/v2";
 
-/// The payer's random secret behind one receipt. Only Poseidon(secret) leaves the payer.
+/// The payer's random secret behind one receipt. Only Poseidon(secret) leaves the payer, and
+/// one nullifier per spent credit.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Secret(#[serde(with = "crate::serde_fr")] Fr);
 
@@ -43,9 +44,10 @@ impl Secret {
         poseidon(&[self.0])
     }
 
-    /// Poseidon(NULLIFIER_TAG, secret): the public nullifier that marks the receipt spent.
-    pub fn nullifier(&self) -> Fr {
-        poseidon(&[nullifier_tag(), self.0])
+    /// Poseidon(NULLIFIER_TAG, secret, index): the public nullifier that marks credit `index`
+    /// of the receipt spent. Without `secret`, the nullifiers of two credits are unlinkable.
+    pub fn nullifier(&self, index: u32) -> Fr {
+        poseidon(&[nullifier_tag(), self.0, Fr::from(index)])
     }
 }
 
@@ -117,7 +119,15 @@ mod tests {
 
     #[test]
     fn nullifier_tag_matches_the_circuit_constant() {
-        assert_eq!(nullifier_tag(), fr_from_decimal("10664178467039198920903984601052163005707825").unwrap());
+        assert_eq!(nullifier_tag(), fr_from_decimal("10664178467039198920903984601052163005707826").unwrap());
+    }
+
+    #[test]
+    fn each_credit_has_its_own_nullifier() {
+        let secret = Secret::random().unwrap();
+        let nullifiers: std::collections::HashSet<_> = (0..16).map(|i| secret.nullifier(i)).collect();
+        assert_eq!(nullifiers.len(), 16);
+        assert_ne!(secret.nullifier(0), Secret::random().unwrap().nullifier(0));
     }
 
     #[test]

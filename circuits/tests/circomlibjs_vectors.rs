@@ -1,17 +1,25 @@
 //! Cross-check of the native Poseidon and EdDSA-Poseidon against circomlibjs on fixed vectors:
-//! same Poseidon outputs, same public keys, same signatures.
+//! same Poseidon outputs, same public keys, same signatures, same credit nullifiers.
 
 mod common;
 
 use serde::Deserialize;
 use zk402_circuit::field::fr_from_decimal;
 use zk402_circuit::poseidon::poseidon;
-use zk402_circuit::{Fr, SigningKey};
+use zk402_circuit::{Fr, Secret, SigningKey};
 
 #[derive(Deserialize)]
 struct Vectors {
     poseidon: Vec<PoseidonVector>,
     eddsa: Vec<KeyVector>,
+    nullifier: Vec<NullifierVector>,
+}
+
+#[derive(Deserialize)]
+struct NullifierVector {
+    secret: String,
+    index: String,
+    nullifier: String,
 }
 
 #[derive(Deserialize)]
@@ -62,6 +70,18 @@ fn native_matches_circomlibjs() {
     for v in &vectors.poseidon {
         let inputs: Vec<Fr> = v.inputs.iter().map(|s| fr(s)).collect();
         assert_eq!(poseidon_dyn(&inputs), fr(&v.hash), "Poseidon{:?}", v.inputs);
+    }
+
+    assert_eq!(vectors.nullifier.len(), 4);
+    for v in &vectors.nullifier {
+        let index: u32 = v.index.parse().unwrap();
+        assert_eq!(
+            Secret::from_fr(fr(&v.secret)).nullifier(index),
+            fr(&v.nullifier),
+            "secret {} index {}",
+            v.secret,
+            index
+        );
     }
 
     assert_eq!(vectors.eddsa.len(), 3);

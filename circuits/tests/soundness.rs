@@ -65,8 +65,8 @@ fn assert_rejected(inputs: PaymentInputs, expected: StatementError, component: &
 #[test]
 fn compiled_circuit_has_the_expected_shape() {
     let r1cs = &circuit().r1cs;
-    assert_eq!((r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in), (0, 4, 12));
-    assert!(r1cs.constraints.len() <= 6_000, "{} constraints", r1cs.constraints.len());
+    assert_eq!((r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in), (0, 4, 13));
+    assert!(r1cs.constraints.len() <= 6_500, "{} constraints", r1cs.constraints.len());
 }
 
 #[test]
@@ -80,24 +80,29 @@ fn valid_payment_satisfies_the_r1cs() {
 }
 
 #[test]
-fn valid_payment_through_the_library_types() {
+fn every_credit_of_a_receipt_proves_and_the_next_does_not() {
     use zk402_circuit::{Policy, ReceiptClaim, Secret};
     let key = issuer();
-    let policy =
-        Policy { min_amount: 1_000_000, recipient: common::MERCHANT, max_age: 3_600, issuer: key.public_key() };
+    let policy = Policy { price: 1_000_000, recipient: common::MERCHANT, max_age: 3_600, issuer: key.public_key() };
     let secret = Secret::random().unwrap();
     let receipt = ReceiptClaim {
-        amount: 1_000_000,
+        amount: 3_000_000,
         recipient: common::MERCHANT,
         paid_at: PAID_AT,
         commitment: secret.commitment(),
     }
     .sign(&key);
     assert_eq!(receipt.verify(&key.public_key()), Ok(()));
-    let inputs = PaymentInputs::new(&policy, &receipt, &secret, PAID_AT + 3_600, Fr::from(7u64));
-    assert_eq!(inputs.check(), Ok(()), "amount == min and age == max_age are accepted");
-    let w = witness(&inputs, AssertPolicy::Enforce).unwrap();
-    assert_eq!(circuit().r1cs.check(&w.values), Ok(()));
+    let credits = policy.credits(receipt.claim.amount);
+    assert_eq!(credits, 3);
+    for index in 0..credits as u32 {
+        let inputs = PaymentInputs::new(&policy, &receipt, &secret, index, PAID_AT + 3_600, Fr::from(7u64));
+        assert_eq!(inputs.check(), Ok(()), "credit {index}; age == max_age is accepted");
+        let w = witness(&inputs, AssertPolicy::Enforce).unwrap();
+        assert_eq!(circuit().r1cs.check(&w.values), Ok(()), "credit {index}");
+    }
+    let past_the_end = PaymentInputs::new(&policy, &receipt, &secret, credits as u32, PAID_AT, Fr::from(7u64));
+    assert_rejected(past_the_end, StatementError::NoSuchCredit, "main.enough");
 }
 
 #[test]
@@ -140,9 +145,50 @@ fn small_order_issuer_key_is_rejected() {
 }
 
 #[test]
-fn amount_one_below_minimum_is_rejected() {
-    let p = Payment { amount: Fr::from(999_999u64), ..Payment::valid() };
-    assert_rejected(p.assemble(), StatementError::AmountBelowMinimum, "main.enough");
+fn amount_one_below_the_spent_credits_is_rejected() {
+    // Credit 2 costs 3 prices: 2,999,999 pays for credits 0 and 1 only.
+    let p = Payment { amount: Fr::from(2_999_999u64), ..Payment::valid() };
+    assert_rejected(p.assemble(), StatementError::NoSuchCredit, "main.enough");
+}
+
+#[test]
+fn credit_index_equal_to_the_credit_count_is_rejected() {
+    let p = Payment { index: Fr::from(3u64), ..Payment::valid() };
+    assert_rejected(p.assemble(), StatementError::NoSuchCredit, "main.enough");
+}
+
+#[test]
+fn credit_index_of_2_pow_32_is_rejected() {
+    // Even a receipt large enough to cover 2^32 + 1 credits cannot spend index 2^32.
+    let p =
+        Payment { index: Fr::from(1u64 << 32), price: Fr::from(1u64), amount: Fr::from(u64::MAX), ..Payment::valid() };
+    assert_rejected(p.assemble(), StatementError::OutOfRange("index"), "main.u32_index");
+}
+
+#[test]
+fn credit_index_wrapping_the_field_is_rejected() {
+    // index = -1 makes (index + 1) * price = 0 <= amount: only the range check stops it.
+    let p = Payment { index: -Fr::from(1u64), ..Payment::valid() };
+    assert_rejected(p.assemble(), StatementError::OutOfRange("index"), "main.u32_index");
+}
+
+#[test]
+fn product_past_2_pow_64_does_not_wrap_the_comparator() {
+    // (2^32 - 1 + 1) * (2^64 - 1) is about 2^96: a 64-bit comparator would read it modulo 2^65.
+    let p = Payment {
+        index: Fr::from(u64::from(u32::MAX)),
+        price: Fr::from(u64::MAX),
+        amount: Fr::from(u64::MAX),
+        ..Payment::valid()
+    };
+    assert_rejected(p.assemble(), StatementError::NoSuchCredit, "main.enough");
+}
+
+#[test]
+fn nullifier_of_another_credit_is_rejected() {
+    let mut inputs = Payment::valid().assemble();
+    inputs.nullifier = Payment { index: Fr::from(1u64), ..Payment::valid() }.assemble().nullifier;
+    assert_rejected(inputs, StatementError::NullifierMismatch, "main.nullifier_hash");
 }
 
 #[test]
@@ -193,9 +239,14 @@ fn negative_amount_wrapping_the_field_is_rejected() {
 }
 
 #[test]
-fn min_amount_of_2_pow_64_is_rejected() {
-    let p = Payment { min_amount: two_pow_64(), amount: two_pow_64() + Fr::from(1u64), ..Payment::valid() };
-    assert_rejected(p.assemble(), StatementError::OutOfRange("amount"), "main.u64_min_amount");
+fn price_of_2_pow_64_is_rejected() {
+    let p = Payment {
+        price: two_pow_64(),
+        amount: two_pow_64() + Fr::from(1u64),
+        index: Fr::from(0u64),
+        ..Payment::valid()
+    };
+    assert_rejected(p.assemble(), StatementError::OutOfRange("amount"), "main.u64_price");
 }
 
 #[test]
@@ -242,7 +293,7 @@ fn calculator_rejects_malformed_inputs() {
     ));
     assert!(matches!(
         calc.calculate(&[("amount", &one)], AssertPolicy::Enforce),
-        Err(WitnessError::MissingInputs { set: 1, expected: 16 })
+        Err(WitnessError::MissingInputs { set: 1, expected: 17 })
     ));
     // The calculator is reusable after errors.
     let w = Payment::valid().assemble().witness(&mut calc, AssertPolicy::Enforce).unwrap();

@@ -18,7 +18,7 @@ pub const PAID_AT: u64 = 1_763_700_000;
 #[derive(Clone)]
 pub struct Payment {
     pub amount: Fr,
-    pub min_amount: Fr,
+    pub price: Fr,
     pub paid_at: Fr,
     pub now: Fr,
     pub max_age: Fr,
@@ -28,6 +28,8 @@ pub struct Payment {
     pub receipt_recipient: (Fr, Fr),
     pub secret: Fr,
     pub request_hash: Fr,
+    /// The credit spent.
+    pub index: Fr,
     /// Key that signs the receipt.
     pub signer: SigningKey,
     /// Issuer key named by the policy.
@@ -39,13 +41,14 @@ pub fn issuer() -> SigningKey {
 }
 
 impl Payment {
-    /// 1.5 USDC paid 10 minutes ago against a policy of at least 1 USDC within one hour.
+    /// 3.5 USDC paid 10 minutes ago against a policy of 1 USDC per request within one hour
+    /// (three credits), spending the last credit (index 2).
     pub fn valid() -> Payment {
         let signer = issuer();
         let limbs = key_limbs(&MERCHANT);
         Payment {
-            amount: Fr::from(1_500_000u64),
-            min_amount: Fr::from(1_000_000u64),
+            amount: Fr::from(3_500_000u64),
+            price: Fr::from(1_000_000u64),
             paid_at: Fr::from(PAID_AT),
             now: Fr::from(PAID_AT + 600),
             max_age: Fr::from(3_600u64),
@@ -53,6 +56,7 @@ impl Payment {
             receipt_recipient: limbs,
             secret: Fr::from(0x5ec2e7u64),
             request_hash: Fr::from(0xabcdefu64),
+            index: Fr::from(2u64),
             policy_issuer: signer.public_key(),
             signer,
         }
@@ -61,17 +65,16 @@ impl Payment {
     /// The inputs an honest prover computes from these values.
     pub fn assemble(&self) -> PaymentInputs {
         let (hi, lo) = self.policy_recipient;
-        let policy_hash =
-            poseidon(&[self.min_amount, hi, lo, self.max_age, self.policy_issuer.x, self.policy_issuer.y]);
+        let policy_hash = poseidon(&[self.price, hi, lo, self.max_age, self.policy_issuer.x, self.policy_issuer.y]);
         let (rhi, rlo) = self.receipt_recipient;
         let message = poseidon(&[self.amount, rhi, rlo, self.paid_at, poseidon(&[self.secret])]);
         let sig = self.signer.sign(&message);
         PaymentInputs {
             policy_hash,
             now: self.now,
-            nullifier: poseidon(&[nullifier_tag(), self.secret]),
+            nullifier: poseidon(&[nullifier_tag(), self.secret, self.index]),
             request_hash: self.request_hash,
-            min_amount: self.min_amount,
+            price: self.price,
             recipient_hi: hi,
             recipient_lo: lo,
             max_age: self.max_age,
@@ -83,6 +86,7 @@ impl Payment {
             R8x: sig.r8x,
             R8y: sig.r8y,
             S: sig.s,
+            index: self.index,
         }
     }
 }
