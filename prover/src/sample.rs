@@ -9,17 +9,18 @@ use zk402_circuit::{Fr, PaymentInputs, Policy, ReceiptClaim, Secret, SigningKey}
 #[error("randomness: {0}")]
 pub struct SampleError(String);
 
-/// A receipt of 1.5 USDC paid `age` seconds before `now` to `recipient`, under a policy of at
-/// least 1 USDC within one hour, signed by a new random issuer, bound to `request_hash`.
+/// Credit 0 of a receipt of 1.5 USDC (one credit) paid `age` seconds before `now` to a random
+/// recipient, under a policy of 1 USDC per request within one hour, signed by a new random
+/// issuer, bound to `request_hash`.
 pub fn payment(now: u64, age: u64, request_hash: Fr) -> Result<PaymentInputs, SampleError> {
     let random = |e: getrandom::Error| SampleError(e.to_string());
     let issuer = SigningKey::generate().map_err(random)?;
     let mut recipient = [0u8; 32];
     getrandom::fill(&mut recipient).map_err(random)?;
-    let policy = Policy { min_amount: 1_000_000, recipient, max_age: 3_600, issuer: issuer.public_key() };
+    let policy = Policy { price: 1_000_000, recipient, max_age: 3_600, issuer: issuer.public_key() };
     let secret = Secret::random().map_err(random)?;
     let claim = ReceiptClaim { amount: 1_500_000, recipient, paid_at: now - age, commitment: secret.commitment() };
-    Ok(PaymentInputs::new(&policy, &claim.sign(&issuer), &secret, now, request_hash))
+    Ok(PaymentInputs::new(&policy, &claim.sign(&issuer), &secret, 0, now, request_hash))
 }
 
 /// The current unix time in seconds.

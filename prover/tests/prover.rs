@@ -61,7 +61,7 @@ type Breaker = Box<dyn Fn(&mut zk402_circuit::PaymentInputs)>;
 fn statement_errors_name_the_failed_check() {
     let cases: Vec<(Breaker, StatementError)> = vec![
         (Box::new(|i| i.amount = Fr::from(u64::MAX) + Fr::one()), StatementError::OutOfRange("amount")),
-        (Box::new(|i| i.min_amount = Fr::from(2_000_000u64)), StatementError::AmountBelowMinimum),
+        (Box::new(|i| i.price = Fr::from(2_000_000u64)), StatementError::NoSuchCredit),
         (Box::new(|i| i.paid_at = i.now + Fr::one()), StatementError::PaidInFuture),
         (Box::new(|i| i.now += Fr::from(3_600u64)), StatementError::ReceiptTooOld),
         (Box::new(|i| i.policy_hash += Fr::one()), StatementError::PolicyHashMismatch),

@@ -129,14 +129,8 @@ async fn every_bad_request_gets_its_code() {
     let r = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
     expect_error(&service, with("S", r.into()), bad, "not_a_field_element", None).await;
     expect_error(&service, with("now", "18446744073709551616".into()), bad, "out_of_range", Some("now")).await;
-    expect_error(
-        &service,
-        with("min_amount", "2000000".into()),
-        bad,
-        "statement_check_failed",
-        Some("amount_below_minimum"),
-    )
-    .await;
+    expect_error(&service, with("price", "2000000".into()), bad, "statement_check_failed", Some("no_such_credit"))
+        .await;
     expect_error(&service, with("nullifier", "5".into()), bad, "statement_check_failed", Some("nullifier_mismatch"))
         .await;
     let inputs = valid_inputs();

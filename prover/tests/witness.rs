@@ -35,7 +35,7 @@ fn native_and_wasm_engines_compute_the_same_witnesses() {
 fn both_engines_refuse_inputs_the_circuit_asserts_against_and_the_server_survives() {
     let mut calcs = [engine(WitnessEngine::Native).1, engine(WitnessEngine::Wasm).1];
     let mut bad = valid_inputs();
-    bad.min_amount = Fr::from(2_000_000u64); // the receipt pays 1.5 USDC
+    bad.price = Fr::from(2_000_000u64); // the receipt pays for no credit at that price
     for calc in &mut calcs {
         match calc.calculate(&bad) {
             Err(WitnessError::AssertFailed(at)) => assert!(at.contains("line"), "{at}"),

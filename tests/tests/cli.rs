@@ -63,7 +63,7 @@ rpc_urls = ["{rpc}"]
     let authority_file = keypair_file(dir, "authority.json", &authority);
     let terms = PolicyTerms {
         policy_id: 7,
-        min_amount: 1_000_000,
+        price: 1_000_000,
         max_age: 3_600,
         clock_window: 60,
         nullifier_shards: 2,
@@ -107,9 +107,12 @@ rpc_urls = ["{rpc}"]
     .unwrap();
     let err = commands::access(&payer_toml, &url).await.expect_err("no receipt yet");
     assert!(err.contains("no unspent receipt"), "{err}");
-    commands::pay(&payer_toml, &url, None).await.expect("payer pay");
-    commands::access(&payer_toml, &url).await.expect("payer access");
-    let err = commands::access(&payer_toml, &url).await.expect_err("the receipt is spent");
+    commands::pay(&payer_toml, &url, 3, None).await.expect("payer pay: three credits in one payment");
+    commands::credits(&payer_toml, &url).await.expect("payer credits");
+    for _ in 0..3 {
+        commands::access(&payer_toml, &url).await.expect("payer access");
+    }
+    let err = commands::access(&payer_toml, &url).await.expect_err("every credit is spent");
     assert!(err.contains("no unspent receipt"), "{err}");
     server.abort();
 }

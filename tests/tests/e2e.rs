@@ -38,7 +38,7 @@ async fn happy_path_then_replays_are_refused() {
     assert!(reason.contains("challenge_used"), "{reason}");
 
     // Replayed nullifier: the same proof on chain again is refused by the program…
-    let replay = Proven { transfer: "replay".into(), submission: paid.submission.clone() };
+    let replay = Proven { transfer: "replay".into(), index: 0, submission: paid.submission.clone() };
     let err = payer.verify_on_chain(&offer, replay).await.expect_err("nullifier replay");
     assert!(matches!(err, PayerError::Chain(zk402_chain::ChainError::Rejected { .. })), "{err}");
     // …and the spent receipt cannot be proved again for a fresh challenge.
@@ -51,6 +51,47 @@ async fn happy_path_then_replays_are_refused() {
 
     let text = metrics(&base).await;
     assert!(text.contains("zk402_merchant"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_payment_buys_several_unlinkable_requests() {
+    use zk402_circuit::field::fr_from_be_bytes;
+    use zk402_circuit::poseidon::poseidon;
+    use zk402_circuit::receipt::nullifier_tag;
+    const CREDITS: u64 = 3;
+    let scene = Scene::start(Terms::default()).await;
+    let payer = scene.payer();
+    let (url, base) = (scene.merchant.resource_url(), scene.merchant.base_url());
+    let offer = payer.offer(&url).await.expect("offer").expect("402");
+    let (mint, pay_to) = (offer.accepted.asset.parse().unwrap(), offer.accepted.pay_to.parse().unwrap());
+    let transfer = payer.pay(&mint, &pay_to, CREDITS * offer.accepted.amount).await.expect("one payment");
+    let receipt = payer.obtain_receipt(&base, &offer.policy.issuer, &transfer).await.expect("receipt");
+
+    let mut nullifiers = Vec::new();
+    for _ in 0..CREDITS {
+        let offer = payer.offer(&url).await.expect("offer").expect("402");
+        let proven = payer.prove(&offer).await.expect("a credit is left");
+        let paid = payer.verify_on_chain(&offer, proven.clone()).await.expect("verified on chain");
+        assert_eq!(payer.redeem(&offer, &paid).await.expect("served").status, 200);
+        let (status, _) = refusal(payer.redeem(&offer, &paid).await);
+        assert_eq!(status, 402, "each request is served once");
+        let replay = Proven { transfer: "replay".into(), ..proven };
+        assert!(payer.verify_on_chain(&offer, replay).await.is_err(), "a credit's nullifier pays once");
+        nullifiers.push(fr_from_be_bytes(&paid.submission.nullifier).unwrap());
+    }
+    let fresh = payer.offer(&url).await.expect("offer").expect("402");
+    assert!(matches!(payer.prove(&fresh).await, Err(PayerError::NoReceipt)), "credit {CREDITS} does not exist");
+
+    // Pairwise different, and none is what anyone can compute from the payment's public data
+    // (the commitment its memo names): the nullifier hashes the secret, never the commitment.
+    let commitment = receipt.claim.commitment;
+    for (i, n) in nullifiers.iter().enumerate() {
+        assert!(nullifiers[..i].iter().all(|m| m != n), "nullifiers {nullifiers:?}");
+        assert_ne!(*n, commitment);
+        for index in 0..CREDITS {
+            assert_ne!(*n, poseidon(&[nullifier_tag(), commitment, index.into()]));
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

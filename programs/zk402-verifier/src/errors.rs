@@ -84,6 +84,9 @@ pub enum ZkError {
     /// Only the shard's authority may close it.
     #[msg("signer is not the shard's authority")]
     NotShardAuthority,
+    /// A price of 0 would make every receipt hold unlimited credits.
+    #[msg("price must be at least 1 atomic unit")]
+    ZeroPrice,
 }
 
 impl From<zk402_verifier_core::VerifyError> for ZkError {

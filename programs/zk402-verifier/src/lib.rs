@@ -46,7 +46,7 @@ pub mod zk402_verifier {
         instructions::create_policy::handler(ctx, policy_id, params)
     }
 
-    /// Changes a policy's minimum amount, or lowers its max age or clock window (authority only).
+    /// Changes a policy's price, or lowers its max age or clock window (authority only).
     pub fn update_policy(ctx: Context<UpdatePolicy>, update: PolicyUpdate) -> Result<()> {
         instructions::update_policy::handler(ctx, update)
     }

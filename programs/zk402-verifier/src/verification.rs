@@ -25,14 +25,9 @@ pub fn u64_input(x: u64) -> [u8; 32] {
     out
 }
 
-/// Poseidon(min_amount, recipient_hi, recipient_lo, max_age, issuer_Ax, issuer_Ay) with the
+/// Poseidon(price, recipient_hi, recipient_lo, max_age, issuer_Ax, issuer_Ay) with the
 /// Poseidon syscall (circom parameters), and IC₀ + policy_hash·IC₁.
-pub fn commit_policy(
-    min_amount: u64,
-    recipient: &Pubkey,
-    max_age: u64,
-    issuer: &[u8; 64],
-) -> Result<([u8; 32], [u8; 64])> {
+pub fn commit_policy(price: u64, recipient: &Pubkey, max_age: u64, issuer: &[u8; 64]) -> Result<([u8; 32], [u8; 64])> {
     let (ax, ay): (&[u8; 32], &[u8; 32]) = (array_ref(&issuer[..32]), array_ref(&issuer[32..]));
     require!(is_scalar(ax) && is_scalar(ay), ZkError::InvalidIssuerKey);
     let recipient = recipient.to_bytes();
@@ -40,7 +35,7 @@ pub fn commit_policy(
     hi[16..].copy_from_slice(&recipient[..16]);
     let mut lo = [0u8; 32];
     lo[16..].copy_from_slice(&recipient[16..]);
-    let fields: [&[u8]; 6] = [&u64_input(min_amount), &hi, &lo, &u64_input(max_age), ax, ay];
+    let fields: [&[u8]; 6] = [&u64_input(price), &hi, &lo, &u64_input(max_age), ax, ay];
     let hash = solana_poseidon::hashv(Parameters::Bn254X5, Endianness::BigEndian, &fields)
         .map_err(|_| error!(ZkError::InvalidIssuerKey))?
         .to_bytes();

@@ -1,6 +1,7 @@
 //! Policy lifecycle: creation really creates the accounts (the `init` CPI runs), the stored
 //! hash equals the circuit's Poseidon policy hash, only the authority may update or close,
-//! max_age and the clock window cannot be raised, and an issuer key serves one policy.
+//! max_age and the clock window cannot be raised, a price of 0 is refused, and an issuer key
+//! serves one policy.
 
 mod common;
 
@@ -27,7 +28,7 @@ async fn create_policy_stores_the_circuit_policy_hash() {
     let policy: Policy = env.account(policy_address(&authority.pubkey(), 7)).await.expect("policy created");
     assert_eq!(policy.authority, authority.pubkey());
     assert_eq!(policy.policy_hash, fr_to_be_bytes(&circuit.hash()));
-    assert_eq!((policy.min_amount, policy.max_age, policy.clock_window), (1_000_000, 3_600, 60));
+    assert_eq!((policy.price, policy.max_age, policy.clock_window), (1_000_000, 3_600, 60));
     let reg: IssuerRegistration = env.account(issuer_address(&p.issuer)).await.expect("issuer registered");
     assert_eq!(reg.policy, policy_address(&authority.pubkey(), 7));
 }
@@ -55,6 +56,8 @@ async fn invalid_policy_parameters_are_rejected() {
         (PolicyParams { clock_window: 0, ..Merchant::new(4).params }, ZkError::InvalidPolicyParameter),
         (PolicyParams { clock_window: 3_601, ..Merchant::new(5).params }, ZkError::InvalidPolicyParameter),
         (PolicyParams { issuer: [0xff; 64], ..Merchant::new(6).params }, ZkError::InvalidIssuerKey),
+        // Price 0: (index + 1) * 0 <= amount for every index, so one receipt would pay forever.
+        (PolicyParams { price: 0, ..Merchant::new(9).params }, ZkError::ZeroPrice),
     ];
     for (i, (p, expected)) in cases.into_iter().enumerate() {
         let err = env.send(&[create_policy(&authority.pubkey(), i as u64, p)], &[]).await.unwrap_err();
@@ -72,23 +75,26 @@ async fn only_the_authority_updates_and_limits_hold() {
     let address = policy_address(&authority.pubkey(), 1);
 
     let intruder = env.funded(1_000_000_000).await;
-    let update = PolicyUpdate { min_amount: 1, max_age: 3_600, clock_window: 60 };
+    let update = PolicyUpdate { price: 1, max_age: 3_600, clock_window: 60 };
     let err = env.send(&[update_policy(&intruder.pubkey(), &address, update.clone())], &[&intruder]).await.unwrap_err();
     assert_eq!(anchor_code(&err), Some(anchor_lang::error::ErrorCode::ConstraintHasOne as u32), "{err:?}");
 
-    let raise_age = PolicyUpdate { min_amount: 1, max_age: 3_601, clock_window: 60 };
+    let raise_age = PolicyUpdate { price: 1, max_age: 3_601, clock_window: 60 };
     let err = env.send(&[update_policy(&authority.pubkey(), &address, raise_age)], &[]).await.unwrap_err();
     assert_eq!(anchor_code(&err), Some(code(ZkError::MaxAgeRaised)));
-    let raise_window = PolicyUpdate { min_amount: 1, max_age: 3_600, clock_window: 61 };
+    let raise_window = PolicyUpdate { price: 1, max_age: 3_600, clock_window: 61 };
     let err = env.send(&[update_policy(&authority.pubkey(), &address, raise_window)], &[]).await.unwrap_err();
     assert_eq!(anchor_code(&err), Some(code(ZkError::ClockWindowRaised)));
+    let free = PolicyUpdate { price: 0, max_age: 3_600, clock_window: 60 };
+    let err = env.send(&[update_policy(&authority.pubkey(), &address, free)], &[]).await.unwrap_err();
+    assert_eq!(anchor_code(&err), Some(code(ZkError::ZeroPrice)), "a free policy would pay forever");
 
-    let lower = PolicyUpdate { min_amount: 2_000_000, max_age: 1_800, clock_window: 30 };
+    let lower = PolicyUpdate { price: 2_000_000, max_age: 1_800, clock_window: 30 };
     env.send(&[update_policy(&authority.pubkey(), &address, lower)], &[]).await.unwrap();
     let policy: Policy = env.account(address).await.unwrap();
-    let expected = CircuitPolicy { min_amount: 2_000_000, max_age: 1_800, ..circuit };
+    let expected = CircuitPolicy { price: 2_000_000, max_age: 1_800, ..circuit };
     assert_eq!(policy.policy_hash, fr_to_be_bytes(&expected.hash()), "hash follows the update");
-    assert_eq!((policy.min_amount, policy.max_age, policy.clock_window), (2_000_000, 1_800, 30));
+    assert_eq!((policy.price, policy.max_age, policy.clock_window), (2_000_000, 1_800, 30));
 }
 
 #[tokio::test]

@@ -152,7 +152,7 @@ impl ApiError {
 pub fn check_name(err: &StatementError) -> &'static str {
     match err {
         StatementError::OutOfRange(_) => "range",
-        StatementError::AmountBelowMinimum => "amount_below_minimum",
+        StatementError::NoSuchCredit => "no_such_credit",
         StatementError::PaidInFuture => "paid_in_future",
         StatementError::ReceiptTooOld => "receipt_too_old",
         StatementError::PolicyHashMismatch => "policy_hash_mismatch",

@@ -59,7 +59,7 @@ mod tests {
             now: z,
             nullifier: z,
             request_hash: z,
-            min_amount: z,
+            price: z,
             recipient_hi: z,
             recipient_lo: z,
             max_age: z,
@@ -71,6 +71,7 @@ mod tests {
             R8x: z,
             R8y: z,
             S: z,
+            index: z,
         }
     }
 

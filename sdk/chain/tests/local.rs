@@ -40,19 +40,19 @@ async fn policy_create_update_close_through_the_builders() {
     // The forwarder is in place: without it the `init` CPI would do nothing and return Ok.
     let policy = program::fetch_policy(&chain, &address).await.unwrap().expect("policy created");
     assert_eq!(policy.authority, merchant.authority.pubkey());
-    assert_eq!((policy.min_amount, policy.max_age, policy.clock_window), (1_000_000, 3_600, 60));
+    assert_eq!((policy.price, policy.max_age, policy.clock_window), (1_000_000, 3_600, 60));
     assert_eq!(policy.issuer, merchant.params.issuer);
     let registration = chain.account(&program::issuer_address(&merchant.params.issuer)).await.unwrap();
     assert_eq!(registration.expect("issuer registered").owner, PROGRAM_ID);
 
     let authority = merchant.authority.pubkey();
-    let update = PolicyUpdate { min_amount: 2_000_000, max_age: 1_800, clock_window: 30 };
+    let update = PolicyUpdate { price: 2_000_000, max_age: 1_800, clock_window: 30 };
     send(&chain, &[program::update_policy(&authority, &address, update)], &[&merchant.authority]).await.unwrap();
     let updated = program::fetch_policy(&chain, &address).await.unwrap().unwrap();
-    assert_eq!((updated.min_amount, updated.max_age, updated.clock_window), (2_000_000, 1_800, 30));
+    assert_eq!((updated.price, updated.max_age, updated.clock_window), (2_000_000, 1_800, 30));
     assert_ne!(updated.policy_hash, policy.policy_hash);
 
-    let raise = PolicyUpdate { min_amount: 2_000_000, max_age: 3_600, clock_window: 30 };
+    let raise = PolicyUpdate { price: 2_000_000, max_age: 3_600, clock_window: 30 };
     let err =
         send(&chain, &[program::update_policy(&authority, &address, raise)], &[&merchant.authority]).await.unwrap_err();
     assert_eq!(custom_code(&err), Some(zk_code(zk402_verifier::errors::ZkError::MaxAgeRaised)), "{err:?}");

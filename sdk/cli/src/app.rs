@@ -144,7 +144,7 @@ pub async fn spawn_for_world_with_store<C: Chain + Clone + 'static, S: Challenge
         policy: world.policy,
         program_id: PROGRAM_ID,
         network: network.clone(),
-        amount: world.terms.min_amount,
+        amount: world.terms.price,
         asset: world.mint.to_string(),
         pay_to: world.merchant.pubkey().to_string(),
         challenge_ttl_secs,
@@ -209,8 +209,8 @@ pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig)
 }
 
 /// Refuses to start a merchant whose configuration disagrees with its policy account: payments
-/// it asks for could never be proved (another recipient or issuer key), or its price is below
-/// the policy's minimum.
+/// it asks for could never be proved (another recipient or issuer key), or its price is not
+/// the policy's price of one request.
 async fn check_policy(
     chain: &impl Chain,
     gate: &GateConfig,
@@ -227,8 +227,8 @@ async fn check_policy(
     if policy.issuer != issuer_bytes(&key.public_key()) {
         return Err(format!("policy {} names another issuer key than issuer_key_file", gate.policy));
     }
-    if gate.amount < policy.min_amount {
-        return Err(format!("price {} is below the policy's minimum {}", gate.amount, policy.min_amount));
+    if gate.amount != policy.price {
+        return Err(format!("price {} is not the policy's price of one request, {}", gate.amount, policy.price));
     }
     Ok(())
 }

@@ -27,8 +27,8 @@ pub type CommandResult = Result<(), String>;
 pub struct PolicyTerms {
     /// The authority's identifier of the policy.
     pub policy_id: u64,
-    /// Minimum payment, atomic units.
-    pub min_amount: u64,
+    /// Price of one request (one credit), atomic units.
+    pub price: u64,
     /// Longest receipt age, seconds.
     pub max_age: u64,
     /// Clock window, seconds.
@@ -80,7 +80,7 @@ pub async fn create_policy(config: &Path, authority: &Path, terms: PolicyTerms) 
     let issuer = read_key(&config.issuer_key_file)?;
     let params = PolicyParams {
         recipient: address(&config.recipient, "recipient")?,
-        min_amount: terms.min_amount,
+        price: terms.price,
         max_age: terms.max_age,
         clock_window: terms.clock_window,
         issuer: issuer_bytes(&issuer.public_key()),
@@ -132,14 +132,16 @@ fn payer(config: &Path) -> Result<Payer<ChainBackend, AnyProver>, String> {
     Ok(Payer::new(chain(&config.cluster)?, prover(&config)?, keypair, wallet, network(&config.cluster.network)?))
 }
 
-/// `zk402 payer pay URL`: pays the merchant's price and stores the receipt.
-pub async fn pay(config: &Path, url: &str, issuer_url: Option<&str>) -> CommandResult {
+/// `zk402 payer pay URL --credits N`: pays the merchant's price N times in one payment and
+/// stores the receipt.
+pub async fn pay(config: &Path, url: &str, credits: u64, issuer_url: Option<&str>) -> CommandResult {
     let payer = payer(config)?;
     let offer = payer.offer(url).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("{url} is free"))?;
     let mint = address(&offer.accepted.asset, "asset")?;
     let recipient = address(&offer.accepted.pay_to, "payTo")?;
-    let transfer = payer.pay(&mint, &recipient, offer.accepted.amount).await.map_err(|e| e.to_string())?;
-    println!("paid {} atomic units of {mint} to {recipient}: {transfer}", offer.accepted.amount);
+    let amount = offer.accepted.amount.checked_mul(credits).ok_or("price times credits overflows")?;
+    let transfer = payer.pay(&mint, &recipient, amount).await.map_err(|e| e.to_string())?;
+    println!("paid {amount} atomic units of {mint} to {recipient} for {credits} credit(s): {transfer}");
     let issuer_url = match issuer_url {
         Some(u) => u.to_owned(),
         None => origin(url)?,
@@ -147,6 +149,27 @@ pub async fn pay(config: &Path, url: &str, issuer_url: Option<&str>) -> CommandR
     let receipt =
         payer.obtain_receipt(&issuer_url, &offer.policy.issuer, &transfer).await.map_err(|e| e.to_string())?;
     println!("receipt stored: {} atomic units paid at {}", receipt.claim.amount, receipt.claim.paid_at);
+    Ok(())
+}
+
+/// `zk402 payer credits URL`.
+pub async fn credits(config: &Path, url: &str) -> CommandResult {
+    let payer = payer(config)?;
+    let offer = payer.offer(url).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("{url} is free"))?;
+    let balances = payer.credits(&offer).await.map_err(|e| e.to_string())?;
+    println!("policy {} (price {} atomic units per request)", offer.policy_address, offer.policy.price);
+    for b in &balances {
+        println!(
+            "  receipt {}: {} of {} credits left ({} spent, {} pending), expires at unix {}",
+            b.transfer,
+            b.left(),
+            b.total,
+            b.spent,
+            b.pending,
+            b.expires_at
+        );
+    }
+    println!("{} credit(s) left in all", balances.iter().map(|b| b.left()).sum::<u64>());
     Ok(())
 }
 

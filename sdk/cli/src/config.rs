@@ -64,7 +64,7 @@ pub struct MerchantConfig {
     pub mint: String,
     /// The merchant wallet that receives payments (the policy's recipient).
     pub recipient: String,
-    /// Price of one request in the mint's atomic units (at least the policy's minimum).
+    /// Price of one request in the mint's atomic units (the policy's price).
     pub price: u64,
     /// File with the issuer key seed (64 hex characters; `zk402 issuer-key` writes one).
     pub issuer_key_file: PathBuf,

@@ -13,6 +13,14 @@ use zk402_circuit::artifacts::ArtifactPaths;
 use zk402_payer::{LocalProver, Payer, Proven, Wallet};
 use zk402_x402::Network;
 
+/// Credits the demo buys with its one payment.
+const DEMO_CREDITS: u64 = 3;
+
+/// Lowercase hex of the first 8 bytes (enough to tell nullifiers apart on screen).
+fn hex(bytes: &[u8; 32]) -> String {
+    bytes[..8].iter().map(|b| format!("{b:02x}")).collect::<String>() + "…"
+}
+
 /// The committed test-ceremony proving key, relative to the repository root.
 pub const TEST_ZKEY: &str = "ceremony/test-ceremony/payment_final.zkey";
 
@@ -37,7 +45,7 @@ pub async fn run() -> Result<(), String> {
         .await?;
     detail(format!(
         "policy {} (min {} atomic units, max age {} s)",
-        world.policy, world.terms.min_amount, world.terms.max_age
+        world.policy, world.terms.price, world.terms.max_age
     ));
 
     let merchant = steps
@@ -72,10 +80,11 @@ pub async fn run() -> Result<(), String> {
         offer.accepted.extra.challenge.expires_at, offer.accepted.amount, offer.accepted.asset
     ));
 
+    let amount = offer.accepted.amount * DEMO_CREDITS;
     let transfer = steps
         .run(
-            "payer transfers USDC to the merchant",
-            payer.pay(&world.mint, &world.merchant.pubkey(), offer.accepted.amount),
+            "payer buys 3 credits: one USDC transfer to the merchant, its memo naming Poseidon(secret)",
+            payer.pay(&world.mint, &world.merchant.pubkey(), amount),
         )
         .await?;
     detail(format!("transfer {transfer}"));
@@ -85,17 +94,41 @@ pub async fn run() -> Result<(), String> {
             payer.obtain_receipt(&merchant.base_url(), &offer.policy.issuer, &transfer),
         )
         .await?;
-    detail(format!("receipt: {} atomic units paid at {}", receipt.claim.amount, receipt.claim.paid_at));
+    detail(format!(
+        "receipt: {} atomic units paid at {}: {} credits",
+        receipt.claim.amount,
+        receipt.claim.paid_at,
+        offer.policy.credits(receipt.claim.amount)
+    ));
 
-    let proven = steps.run("prover proves the receipt meets the policy (Groth16, BN254)", payer.prove(&offer)).await?;
-    let replay = Proven { transfer: proven.transfer.clone(), submission: proven.submission.clone() };
-    let paid = steps
-        .run("verifier program checks the proof on chain, records the nullifier", payer.verify_on_chain(&offer, proven))
-        .await?;
-    detail(format!("verify_payment {}", paid.transaction));
-    let access =
-        steps.run("merchant confirms the record on chain and serves the resource", payer.redeem(&offer, &paid)).await?;
-    detail(format!("HTTP {} {}", access.status, String::from_utf8_lossy(&access.body)));
+    let mut last = None;
+    for request in 1..=DEMO_CREDITS {
+        let offer = payer.offer(&url).await.map_err(|e| e.to_string())?.ok_or("no 402")?;
+        let proven = steps
+            .run(
+                &format!("request {request}: prove an unspent credit meets the policy (Groth16, BN254)"),
+                payer.prove(&offer),
+            )
+            .await?;
+        detail(format!("credit {}, nullifier {}", proven.index, hex(&proven.submission.nullifier)));
+        let replay = Proven { transfer: proven.transfer.clone(), ..proven.clone() };
+        let paid = steps
+            .run(
+                &format!("request {request}: verifier program checks the proof on chain, records the nullifier"),
+                payer.verify_on_chain(&offer, proven),
+            )
+            .await?;
+        detail(format!("verify_payment {}", paid.transaction));
+        let access = steps
+            .run(
+                &format!("request {request}: merchant confirms on chain and serves the resource"),
+                payer.redeem(&offer, &paid),
+            )
+            .await?;
+        detail(format!("HTTP {} {}", access.status, String::from_utf8_lossy(&access.body)));
+        last = Some((offer, paid, replay));
+    }
+    let (offer, paid, replay) = last.ok_or("no request was made")?;
 
     let why = steps.refused("replay: the same PAYMENT-SIGNATURE again", payer.redeem(&offer, &paid)).await?;
     detail(why);
@@ -103,7 +136,7 @@ pub async fn run() -> Result<(), String> {
         steps.refused("replay: the same proof submitted on chain again", payer.verify_on_chain(&offer, replay)).await?;
     detail(why.lines().next().unwrap_or_default().to_owned());
     let fresh = payer.offer(&url).await.map_err(|e| e.to_string())?.ok_or("no 402")?;
-    let why = steps.refused("replay: the spent receipt against a fresh challenge", payer.prove(&fresh)).await?;
+    let why = steps.refused("a fourth request: every credit of the receipt is spent", payer.prove(&fresh)).await?;
     detail(why);
 
     println!("\nall steps passed in {:.1} s", steps.total().as_secs_f64());

@@ -61,9 +61,9 @@ enum MerchantCommand {
         /// The authority's identifier of this policy.
         #[arg(long)]
         policy_id: u64,
-        /// Minimum payment, atomic units.
+        /// Price of one request (one credit), atomic units; at least 1.
         #[arg(long)]
-        min_amount: u64,
+        price: u64,
         /// Longest receipt age, seconds.
         #[arg(long, default_value_t = 3600)]
         max_age: u64,
@@ -88,16 +88,30 @@ enum MerchantCommand {
 
 #[derive(Subcommand)]
 enum PayerCommand {
-    /// Pays the merchant of `url` its price and stores the issuer's receipt in the wallet.
+    /// Buys credits: pays the merchant of `url` its price times `--credits` in one payment and
+    /// stores the issuer's receipt in the wallet. Buying ahead and spending over time is what
+    /// hides which payment a request spends (see the README).
     Pay {
         /// Payer configuration file.
         #[arg(long, env = "ZK402_PAYER_CONFIG")]
         config: PathBuf,
         /// The paid resource.
         url: String,
+        /// How many requests the payment buys.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        credits: u64,
         /// The merchant's issuer (default: the resource's origin).
         #[arg(long)]
         issuer_url: Option<String>,
+    },
+    /// Shows the wallet's credits for the policy of `url`: per receipt, how many are left and
+    /// when they expire.
+    Credits {
+        /// Payer configuration file.
+        #[arg(long, env = "ZK402_PAYER_CONFIG")]
+        config: PathBuf,
+        /// The paid resource.
+        url: String,
     },
     /// Requests `url`, paying with a proof of an unspent receipt, and prints the response.
     Access {
@@ -127,7 +141,7 @@ fn main() -> ExitCode {
                 config,
                 authority,
                 policy_id,
-                min_amount,
+                price,
                 max_age,
                 clock_window,
                 nullifier_shards,
@@ -135,7 +149,7 @@ fn main() -> ExitCode {
             }) => {
                 let terms = zk402_cli::commands::PolicyTerms {
                     policy_id,
-                    min_amount,
+                    price,
                     max_age,
                     clock_window,
                     nullifier_shards,
@@ -144,9 +158,10 @@ fn main() -> ExitCode {
                 zk402_cli::commands::create_policy(&config, &authority, terms).await
             }
             Command::Merchant(MerchantCommand::Serve { config }) => zk402_cli::commands::serve(&config).await,
-            Command::Payer(PayerCommand::Pay { config, url, issuer_url }) => {
-                zk402_cli::commands::pay(&config, &url, issuer_url.as_deref()).await
+            Command::Payer(PayerCommand::Pay { config, url, credits, issuer_url }) => {
+                zk402_cli::commands::pay(&config, &url, credits, issuer_url.as_deref()).await
             }
+            Command::Payer(PayerCommand::Credits { config, url }) => zk402_cli::commands::credits(&config, &url).await,
             Command::Payer(PayerCommand::Access { config, url }) => zk402_cli::commands::access(&config, &url).await,
         }
     });

@@ -24,8 +24,8 @@ const DEMO_SHARD_CAPACITY: u32 = 4_096;
 /// What the demo policy asks, and what the payer holds.
 #[derive(Debug, Clone, Copy)]
 pub struct Terms {
-    /// Minimum payment (and price), atomic units.
-    pub min_amount: u64,
+    /// Price of one request (one credit), atomic units.
+    pub price: u64,
     /// Longest receipt age, seconds.
     pub max_age: u64,
     /// Clock window of `now`, seconds.
@@ -37,7 +37,7 @@ pub struct Terms {
 impl Default for Terms {
     /// 1 token per request, receipts valid one hour, ±60 s clock window, payer holds 10 tokens.
     fn default() -> Terms {
-        Terms { min_amount: 1_000_000, max_age: 3_600, clock_window: 60, payer_balance: 10_000_000 }
+        Terms { price: 1_000_000, max_age: 3_600, clock_window: 60, payer_balance: 10_000_000 }
     }
 }
 
@@ -70,7 +70,7 @@ impl World {
         chain.mint_to(&mint, &payer_tokens, &mint_authority, terms.payer_balance).await?;
         let params = PolicyParams {
             recipient: merchant.pubkey(),
-            min_amount: terms.min_amount,
+            price: terms.price,
             max_age: terms.max_age,
             clock_window: terms.clock_window,
             issuer: issuer_bytes(&issuer.public_key()),

@@ -56,7 +56,7 @@ impl Merchant {
         let issuer = SigningKey::from_seed(&[seed; 32]);
         let params = PolicyParams {
             recipient: Pubkey::new_from_array([seed; 32]),
-            min_amount: PRICE,
+            price: PRICE,
             max_age: 3_600,
             clock_window: 300,
             issuer: issuer_bytes(&issuer.public_key()),
@@ -86,13 +86,13 @@ impl Merchant {
         };
         let receipt = claim.sign(&self.issuer);
         let policy = CircuitPolicy {
-            min_amount: self.params.min_amount,
+            price: self.params.price,
             recipient: self.params.recipient.to_bytes(),
             max_age: self.params.max_age,
             issuer: self.issuer.public_key(),
         };
         let request = fr_from_be_bytes(request_hash).expect("request hash below r");
-        let inputs = PaymentInputs::new(&policy, &receipt, &secret, now, request);
+        let inputs = PaymentInputs::new(&policy, &receipt, &secret, 0, now, request);
         let proof = prover().prove(&inputs).expect("proof");
         let submission = submission_from_ark(&proof.proof, &proof.public_signals).expect("submission");
         let payer = chain.payer();

@@ -14,4 +14,4 @@ pub mod wallet;
 
 pub use payer::{Access, Offer, PaidProof, Payer, PayerError, Proven};
 pub use prover_client::{AnyProver, HttpProver, LocalProver, ProofSource, ProveError};
-pub use wallet::{Wallet, WalletEntry, WalletError};
+pub use wallet::{ClaimedCredit, Credit, CreditBalance, Wallet, WalletEntry, WalletError};

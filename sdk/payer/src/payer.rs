@@ -4,7 +4,7 @@
 
 use crate::encoding::{EncodingError, submission_from_json};
 use crate::prover_client::{ProofSource, ProveError};
-use crate::wallet::{Wallet, WalletError};
+use crate::wallet::{CreditBalance, Wallet, WalletError};
 use anchor_lang::prelude::Pubkey;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -97,6 +97,8 @@ pub struct Offer {
 pub struct Proven {
     /// The payment whose receipt it spends.
     pub transfer: String,
+    /// The credit of that receipt it spends.
+    pub index: u32,
     /// The proof and public inputs as `verify_payment` takes them.
     pub submission: ProofSubmission,
 }
@@ -131,6 +133,16 @@ pub struct Payer<C, P> {
     http: reqwest::Client,
     confirm: ConfirmOptions,
     receipt_wait: ConfirmOptions,
+}
+
+/// How long a claimed credit may still be in flight (in this or another payer process) before
+/// an unrecorded nullifier shows that its proof never landed: longer than a verification
+/// transaction's blockhash lives (about 60–90 s) plus its confirmation.
+pub const PENDING_RECHECK_SECS: u64 = 180;
+
+/// This machine's unix time in seconds (when a credit was claimed; compared only with itself).
+fn wall_clock() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// How long [`Payer::obtain_receipt`] keeps asking, and how often: an issuer reading at
@@ -275,12 +287,12 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
             .await?
             .ok_or_else(|| PayerError::Offer(format!("policy account {policy_address} does not exist")))?;
         let policy = Policy {
-            min_amount: stored.min_amount,
+            price: stored.price,
             recipient: stored.recipient.to_bytes(),
             max_age: stored.max_age,
             issuer: issuer_key(&stored.issuer).ok_or_else(|| PayerError::Offer("policy issuer key".into()))?,
         };
-        if accepted.pay_to != stored.recipient.to_string() || accepted.amount < stored.min_amount {
+        if accepted.pay_to != stored.recipient.to_string() || accepted.amount < stored.price {
             return Err(PayerError::Offer("payTo or amount disagree with the on-chain policy".into()));
         }
         let challenge = Challenge {
@@ -295,7 +307,10 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         Ok(Some(Offer { url: url.into(), required, accepted, policy_address, policy }))
     }
 
-    /// Proves that an unspent wallet receipt meets the offer's policy, bound to its challenge.
+    /// Proves that an unspent credit of a wallet receipt meets the offer's policy, bound to its
+    /// challenge. The credit is durably marked pending before its proof exists, so a crash
+    /// never spends it twice; pending credits older than [`PENDING_RECHECK_SECS`] are first
+    /// checked against the chain and freed if their nullifier was never recorded.
     pub async fn prove(&self, offer: &Offer) -> Result<Proven, PayerError> {
         let now = u64::try_from(self.chain.unix_time().await?).map_err(|_| PayerError::Offer("clock".into()))?;
         if now > offer.accepted.extra.challenge.expires_at {
@@ -303,20 +318,57 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         }
         let request_hash = fr_from_be_bytes(&offer.accepted.extra.challenge.request_hash)
             .map_err(|e| PayerError::Offer(format!("request hash: {e}")))?;
-        let (transfer, inputs) = loop {
-            let entry = self.wallet.lock().await.select(&offer.policy, now).cloned().ok_or(PayerError::NoReceipt)?;
-            let nullifier = fr_to_be_bytes(&entry.secret.nullifier());
-            let recorded = fetch_nullifier_expiry(&self.chain, &offer.policy_address, &nullifier).await?;
-            if recorded.is_some_and(|expires_at| expires_at >= now as i64) {
+        self.recheck_pending(offer, now).await?;
+        let (claim, inputs) = loop {
+            let claim = self
+                .wallet
+                .lock()
+                .await
+                .claim_credit(&offer.policy, now, wall_clock())?
+                .ok_or(PayerError::NoReceipt)?;
+            let nullifier = fr_to_be_bytes(&claim.secret.nullifier(claim.index));
+            if fetch_nullifier_expiry(&self.chain, &offer.policy_address, &nullifier).await?.is_some() {
                 // Spent by an earlier run that stopped before writing the wallet.
-                self.wallet.lock().await.mark_spent(&entry.transfer, "recorded on chain")?;
+                self.wallet.lock().await.mark_spent(&claim.transfer, claim.index, "recorded on chain")?;
                 continue;
             }
-            let receipt = entry.receipt.ok_or(PayerError::NoReceipt)?;
-            break (entry.transfer, PaymentInputs::new(&offer.policy, &receipt, &entry.secret, now, request_hash));
+            let inputs =
+                PaymentInputs::new(&offer.policy, &claim.receipt, &claim.secret, claim.index, now, request_hash);
+            break (claim, inputs);
         };
-        let proof = self.prover.prove(&inputs).await?;
-        Ok(Proven { transfer, submission: submission_from_json(&proof)? })
+        match self.prover.prove(&inputs).await {
+            Ok(proof) => {
+                Ok(Proven { transfer: claim.transfer, index: claim.index, submission: submission_from_json(&proof)? })
+            }
+            Err(e) => {
+                // No proof came back: nothing of this credit left the payer (or the trusted prover).
+                self.wallet.lock().await.release_credit(&claim.transfer, claim.index)?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Settles the wallet's pending credits under the offer's policy claimed more than
+    /// [`PENDING_RECHECK_SECS`] ago: spent if the chain holds their nullifier, else free again.
+    async fn recheck_pending(&self, offer: &Offer, now: u64) -> Result<(), PayerError> {
+        let claimed_before = wall_clock().saturating_sub(PENDING_RECHECK_SECS);
+        let stale = self.wallet.lock().await.stale_pending(&offer.policy, now, claimed_before);
+        for (transfer, index, secret) in stale {
+            let nullifier = fr_to_be_bytes(&secret.nullifier(index));
+            let recorded = fetch_nullifier_expiry(&self.chain, &offer.policy_address, &nullifier).await?;
+            let mut wallet = self.wallet.lock().await;
+            match recorded {
+                Some(_) => wallet.mark_spent(&transfer, index, "recorded on chain")?,
+                None => wallet.release_credit(&transfer, index)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// What is left of each wallet receipt under the offer's policy now.
+    pub async fn credits(&self, offer: &Offer) -> Result<Vec<CreditBalance>, PayerError> {
+        let now = u64::try_from(self.chain.unix_time().await?).map_err(|_| PayerError::Offer("clock".into()))?;
+        Ok(self.wallet.lock().await.balances(&offer.policy, now))
     }
 
     /// Has the verifier program check a proof on chain (recording its nullifier) and marks the
@@ -330,7 +382,7 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         let ix = verify_payment(&self.address(), &offer.policy_address, &set, &proven.submission);
         let tx = submit_and_confirm(&self.chain, &[ix], &self.keypair, &[], self.confirm).await?;
         let transaction = tx.signature.to_string();
-        self.wallet.lock().await.mark_spent(&proven.transfer, &transaction)?;
+        self.wallet.lock().await.mark_spent(&proven.transfer, proven.index, &transaction)?;
         Ok(PaidProof { transaction, submission: proven.submission })
     }
 

@@ -1,6 +1,9 @@
-//! The payer's durable receipt wallet: a JSON file (mode 0600) of secrets and the receipts
-//! issued for them. A secret is written before its commitment leaves the machine, so a crash
-//! between paying and receiving the receipt loses nothing.
+//! The payer's durable receipt wallet: a JSON file (mode 0600) of secrets, the receipts
+//! issued for them, and which credits of each receipt are spent. A secret is written before its
+//! commitment leaves the machine, so a crash between paying and receiving the receipt loses
+//! nothing; a credit is marked pending before its proof is made, so a crash never spends it
+//! twice (a pending credit is reused only after the chain shows its nullifier unrecorded, see
+//! `Payer::prove`).
 //!
 //! Several processes may share one wallet. Every change is a read-modify-write under an
 //! exclusive advisory lock (`flock`) on `<wallet>.lock` beside the file: the change is applied
@@ -13,6 +16,7 @@
 //! renamed over the wallet, and the directory is synced.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::hash::{BuildHasher, RandomState};
 use std::io::Write;
@@ -36,21 +40,100 @@ pub struct WalletEntry {
     pub issuer: Option<PublicKey>,
     /// The receipt, once issued.
     pub receipt: Option<Receipt>,
-    /// The signature of the transaction that spent the receipt's nullifier, once spent.
-    pub spent: Option<String>,
+    /// The credits (by index) that are spent or whose proof may have left; the others are free.
+    #[serde(default)]
+    pub credits: BTreeMap<u32, Credit>,
+}
+
+/// A credit of a receipt that is not free.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Credit {
+    /// Claimed for a proof at `claimed_at` (unix seconds, this machine's clock): the proof may
+    /// have left, so the credit is not reused until the chain shows its nullifier unrecorded.
+    Pending {
+        /// When it was claimed.
+        claimed_at: u64,
+    },
+    /// Spent: its nullifier is recorded (by `transaction`, when the payer knows it).
+    Spent {
+        /// The verifying transaction's signature, or how the spend was learned.
+        transaction: String,
+    },
+}
+
+/// A credit claimed for one proof: the receipt, its secret and the credit's index.
+#[derive(Debug, Clone)]
+pub struct ClaimedCredit {
+    /// The payment whose receipt holds the credit.
+    pub transfer: String,
+    /// The receipt's secret.
+    pub secret: Secret,
+    /// The receipt.
+    pub receipt: Receipt,
+    /// The credit's index (its nullifier is `secret.nullifier(index)`).
+    pub index: u32,
+}
+
+/// What is left of one receipt under a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditBalance {
+    /// The payment whose receipt it is.
+    pub transfer: String,
+    /// Credits the receipt holds at the policy's price.
+    pub total: u64,
+    /// Credits spent.
+    pub spent: u64,
+    /// Credits whose proof may have left (not reused until checked against the chain).
+    pub pending: u64,
+    /// Unix time after which no credit of it can be proved any more (paid_at + max_age).
+    pub expires_at: u64,
+}
+
+impl CreditBalance {
+    /// Credits still free to spend.
+    pub fn left(&self) -> u64 {
+        self.total.saturating_sub(self.spent + self.pending)
+    }
 }
 
 impl WalletEntry {
-    /// Whether this entry holds an unspent receipt that meets `policy` at `now`.
-    pub fn meets(&self, policy: &Policy, now: u64) -> bool {
-        let Some(receipt) = &self.receipt else { return false };
+    /// The receipt if it pays `policy`'s recipient under its issuer and is fresh at `now`.
+    fn usable_receipt(&self, policy: &Policy, now: u64) -> Option<&Receipt> {
+        let receipt = self.receipt.as_ref()?;
         let claim = &receipt.claim;
-        self.spent.is_none()
-            && self.issuer == Some(policy.issuer)
+        (self.issuer == Some(policy.issuer)
             && claim.recipient == policy.recipient
-            && claim.amount >= policy.min_amount
             && claim.paid_at <= now
-            && now - claim.paid_at <= policy.max_age
+            && now - claim.paid_at <= policy.max_age)
+            .then_some(receipt)
+    }
+
+    /// The lowest free credit of this entry's receipt under `policy` at `now`, if any.
+    pub fn free_credit(&self, policy: &Policy, now: u64) -> Option<u32> {
+        let receipt = self.usable_receipt(policy, now)?;
+        let total = policy.credits(receipt.claim.amount);
+        (0..total).map(|i| i as u32).find(|i| !self.credits.contains_key(i))
+    }
+
+    /// Whether this entry holds a free credit that meets `policy` at `now`.
+    pub fn meets(&self, policy: &Policy, now: u64) -> bool {
+        self.free_credit(policy, now).is_some()
+    }
+
+    /// What is left of this entry's receipt under `policy` at `now` (`None`: not usable).
+    pub fn balance(&self, policy: &Policy, now: u64) -> Option<CreditBalance> {
+        let receipt = self.usable_receipt(policy, now)?;
+        let count = |pending: bool| {
+            self.credits.values().filter(|c| matches!(c, Credit::Pending { .. }) == pending).count() as u64
+        };
+        Some(CreditBalance {
+            transfer: self.transfer.clone(),
+            total: policy.credits(receipt.claim.amount),
+            spent: count(false),
+            pending: count(true),
+            expires_at: receipt.claim.paid_at.saturating_add(policy.max_age),
+        })
     }
 }
 
@@ -114,7 +197,7 @@ impl Wallet {
                     secret,
                     issuer: None,
                     receipt: None,
-                    spent: None,
+                    credits: BTreeMap::new(),
                 });
                 Ok(())
             }
@@ -136,21 +219,87 @@ impl Wallet {
         })
     }
 
-    /// Marks the receipt of a payment spent by `transaction`. An entry already marked spent
-    /// keeps the transaction it names.
-    pub fn mark_spent(&mut self, transfer: &str, transaction: &str) -> Result<(), WalletError> {
+    /// Marks credit `index` of a payment's receipt spent by `transaction`. A credit already
+    /// marked spent keeps the transaction it names.
+    pub fn mark_spent(&mut self, transfer: &str, index: u32, transaction: &str) -> Result<(), WalletError> {
         self.update(|entries| {
-            entry_mut(entries, transfer)?.spent.get_or_insert_with(|| transaction.into());
+            let credit = entry_mut(entries, transfer)?.credits.entry(index);
+            let spent = Credit::Spent { transaction: transaction.into() };
+            credit
+                .and_modify(|c| {
+                    if matches!(c, Credit::Pending { .. }) {
+                        *c = spent.clone()
+                    }
+                })
+                .or_insert(spent);
             Ok(())
         })
     }
 
-    /// The oldest unspent receipt meeting `policy` at `now` (oldest first: it expires first).
-    pub fn select(&self, policy: &Policy, now: u64) -> Option<&WalletEntry> {
+    /// Claims the lowest free credit of the oldest receipt meeting `policy` at `now` (oldest
+    /// first: it expires first) and durably marks it pending, claimed at `claimed_at`, before
+    /// any proof of it exists. `None` when no receipt has a free credit.
+    pub fn claim_credit(
+        &mut self,
+        policy: &Policy,
+        now: u64,
+        claimed_at: u64,
+    ) -> Result<Option<ClaimedCredit>, WalletError> {
+        let mut claimed = None;
+        self.update(|entries| {
+            let oldest = entries
+                .iter_mut()
+                .filter_map(|e| e.free_credit(policy, now).map(|index| (e, index)))
+                .min_by_key(|(e, _)| e.receipt.map(|r| r.claim.paid_at).unwrap_or(u64::MAX));
+            if let Some((entry, index)) = oldest {
+                entry.credits.insert(index, Credit::Pending { claimed_at });
+                claimed = entry.receipt.map(|receipt| ClaimedCredit {
+                    transfer: entry.transfer.clone(),
+                    secret: entry.secret.clone(),
+                    receipt,
+                    index,
+                });
+            }
+            Ok(())
+        })?;
+        Ok(claimed)
+    }
+
+    /// Frees a pending credit whose proof is known never to have been recorded (it failed
+    /// before leaving, or the chain shows its nullifier unrecorded after it could have landed).
+    /// A spent credit stays spent.
+    pub fn release_credit(&mut self, transfer: &str, index: u32) -> Result<(), WalletError> {
+        self.update(|entries| {
+            let credits = &mut entry_mut(entries, transfer)?.credits;
+            if matches!(credits.get(&index), Some(Credit::Pending { .. })) {
+                credits.remove(&index);
+            }
+            Ok(())
+        })
+    }
+
+    /// The credits of receipts usable under `policy` at `now` that have been pending since
+    /// before `claimed_before`: (transfer, index, secret).
+    pub fn stale_pending(&self, policy: &Policy, now: u64, claimed_before: u64) -> Vec<(String, u32, Secret)> {
         self.entries
             .iter()
-            .filter(|e| e.meets(policy, now))
-            .min_by_key(|e| e.receipt.map(|r| r.claim.paid_at).unwrap_or(u64::MAX))
+            .filter(|e| e.usable_receipt(policy, now).is_some())
+            .flat_map(|e| {
+                e.credits.iter().filter_map(move |(index, credit)| match credit {
+                    Credit::Pending { claimed_at } if *claimed_at < claimed_before => {
+                        Some((e.transfer.clone(), *index, e.secret.clone()))
+                    }
+                    _ => None,
+                })
+            })
+            .collect()
+    }
+
+    /// What is left of every receipt usable under `policy` at `now`, oldest first.
+    pub fn balances(&self, policy: &Policy, now: u64) -> Vec<CreditBalance> {
+        let mut balances: Vec<_> = self.entries.iter().filter_map(|e| e.balance(policy, now)).collect();
+        balances.sort_by_key(|b| b.expires_at);
+        balances
     }
 
     /// Applies `change` to the entries on disk, under the wallet's lock, and writes the result
@@ -278,7 +427,7 @@ mod tests {
     const WRITES: u64 = 20;
 
     fn policy(issuer: &SigningKey) -> Policy {
-        Policy { min_amount: 100, recipient: [3; 32], max_age: 60, issuer: issuer.public_key() }
+        Policy { price: 100, recipient: [3; 32], max_age: 60, issuer: issuer.public_key() }
     }
 
     fn secret(i: u64) -> Secret {
@@ -367,11 +516,15 @@ mod tests {
         add_receipt(&mut first, 0);
         add_receipt(&mut second, 1);
         // `second` never saw t0 before this change: it is read under the lock.
-        second.mark_spent("t0", "spender").unwrap();
-        first.mark_spent("t0", "a later spender").unwrap();
+        second.mark_spent("t0", 0, "spender").unwrap();
+        first.mark_spent("t0", 0, "a later spender").unwrap();
         let wallet = Wallet::open(&path).unwrap();
         assert_eq!(wallet.entries().len(), 2);
-        assert_eq!(wallet.entries()[0].spent.as_deref(), Some("spender"), "the first spender is kept");
+        assert_eq!(
+            wallet.entries()[0].credits.get(&0),
+            Some(&Credit::Spent { transaction: "spender".into() }),
+            "the first spender is kept"
+        );
         assert!(wallet.entries()[1].receipt.is_some());
         assert_eq!(first.entries().len(), 2, "a change refreshes the handle");
     }
@@ -464,31 +617,74 @@ mod tests {
         assert!(!path.exists(), "nothing saved");
     }
 
+    /// Pays `t<i>` with `amount` at `paid_at` and stores its receipt.
+    fn add_paid(wallet: &mut Wallet, issuer: &SigningKey, i: u64, amount: u64, paid_at: u64) {
+        let claim = ReceiptClaim { amount, recipient: [3; 32], paid_at, commitment: secret(i).commitment() };
+        wallet.add_payment(&format!("t{i}"), secret(i)).unwrap();
+        wallet.set_receipt(&format!("t{i}"), issuer.public_key(), claim.sign(issuer)).unwrap();
+    }
+
+    fn claim(wallet: &mut Wallet, p: &Policy, now: u64) -> Option<(String, u32)> {
+        wallet.claim_credit(p, now, now).unwrap().map(|c| (c.transfer, c.index))
+    }
+
     #[test]
-    fn survives_reopen_and_selects_only_receipts_meeting_the_policy() {
+    fn survives_reopen_and_claims_only_credits_meeting_the_policy() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wallet.json");
         let issuer = SigningKey::from_seed(&[1; 32]);
         let mut wallet = Wallet::open(&path).unwrap();
+        // 99 buys no credit at 100; 100 buys one; 500 buys five.
         for (i, (amount, paid_at)) in [(99, 1_000), (100, 990), (500, 1_001)].into_iter().enumerate() {
-            let secret = Secret::from_fr(Fr::from(i as u64 + 1));
-            let claim = ReceiptClaim { amount, recipient: [3; 32], paid_at, commitment: secret.commitment() };
-            let transfer = format!("t{i}");
-            wallet.add_payment(&transfer, secret).unwrap();
-            wallet.set_receipt(&transfer, issuer.public_key(), claim.sign(&issuer)).unwrap();
+            add_paid(&mut wallet, &issuer, i as u64, amount, paid_at);
         }
-        let wallet = Wallet::open(&path).unwrap();
+        let mut wallet = Wallet::open(&path).unwrap();
         assert_eq!(wallet.entries().len(), 3);
-        assert_eq!(wallet.secret_of("t1"), Some(Secret::from_fr(Fr::from(2u64))));
+        assert_eq!(wallet.secret_of("t1"), Some(secret(1)));
         assert_eq!(wallet.secret_of("t9"), None);
         let p = policy(&issuer);
-        assert_eq!(wallet.select(&p, 1_001).unwrap().transfer, "t1", "oldest receipt meeting the minimum");
-        assert_eq!(wallet.select(&p, 1_051).unwrap().transfer, "t2", "t1 is older than max_age by then");
         let other = policy(&SigningKey::from_seed(&[2; 32]));
-        assert!(wallet.select(&other, 1_001).is_none(), "another issuer's policy");
-        let mut wallet = wallet;
-        wallet.mark_spent("t1", "sig").unwrap();
-        assert_eq!(Wallet::open(&path).unwrap().select(&p, 1_001).unwrap().transfer, "t2");
+        assert!(claim(&mut wallet, &other, 1_001).is_none(), "another issuer's policy");
+        assert_eq!(claim(&mut wallet, &p, 1_001), Some(("t1".into(), 0)), "oldest receipt first");
+        assert_eq!(claim(&mut wallet, &p, 1_001), Some(("t2".into(), 0)), "t1's only credit is pending");
+        assert_eq!(claim(&mut wallet, &p, 1_001), Some(("t2".into(), 1)));
+        let reopened = Wallet::open(&path).unwrap();
+        assert_eq!(reopened.entries()[2].credits.len(), 2, "claims are durable before any proof exists");
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn every_credit_is_claimed_once_and_none_past_the_receipts_amount() {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = SigningKey::from_seed(&[1; 32]);
+        let mut wallet = Wallet::open(&dir.path().join("wallet.json")).unwrap();
+        add_paid(&mut wallet, &issuer, 0, 350, 1_000);
+        let p = policy(&issuer);
+        let claimed: Vec<_> = std::iter::from_fn(|| claim(&mut wallet, &p, 1_000)).collect();
+        assert_eq!(claimed, [("t0".into(), 0), ("t0".into(), 1), ("t0".into(), 2)], "350 at 100 is three credits");
+        wallet.mark_spent("t0", 1, "tx").unwrap();
+        let balance = wallet.balances(&p, 1_000);
+        assert_eq!(balance.len(), 1);
+        assert_eq!((balance[0].total, balance[0].spent, balance[0].pending, balance[0].left()), (3, 1, 2, 0));
+        assert_eq!(balance[0].expires_at, 1_060);
+        assert!(wallet.balances(&p, 1_061).is_empty(), "an expired receipt has nothing left");
+    }
+
+    #[test]
+    fn a_pending_credit_is_reused_only_once_released_and_a_spent_one_never() {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = SigningKey::from_seed(&[1; 32]);
+        let mut wallet = Wallet::open(&dir.path().join("wallet.json")).unwrap();
+        add_paid(&mut wallet, &issuer, 0, 200, 1_000);
+        let p = policy(&issuer);
+        assert_eq!(wallet.claim_credit(&p, 1_000, 5).unwrap().map(|c| c.index), Some(0));
+        assert_eq!(wallet.claim_credit(&p, 1_000, 9).unwrap().map(|c| c.index), Some(1));
+        assert!(claim(&mut wallet, &p, 1_000).is_none(), "both credits pending: none is handed out again");
+        assert_eq!(wallet.stale_pending(&p, 1_000, 6), [("t0".to_string(), 0, secret(0))], "claimed before 6");
+        wallet.mark_spent("t0", 1, "tx").unwrap();
+        wallet.release_credit("t0", 1).unwrap();
+        wallet.release_credit("t0", 0).unwrap();
+        assert_eq!(claim(&mut wallet, &p, 1_000), Some(("t0".into(), 0)), "a released credit is free again");
+        assert!(claim(&mut wallet, &p, 1_000).is_none(), "a spent credit is never released");
     }
 }

@@ -66,7 +66,7 @@ impl Payments {
         let issuer = SigningKey::generate()?;
         let mut recipient = [0u8; 32];
         getrandom::fill(&mut recipient)?;
-        let policy = Policy { min_amount: 1_000_000, recipient, max_age: 3_600, issuer: issuer.public_key() };
+        let policy = Policy { price: 1_000_000, recipient, max_age: 3_600, issuer: issuer.public_key() };
         Ok(Payments { issuer, policy, now })
     }
 
@@ -79,7 +79,7 @@ impl Payments {
             paid_at: self.now - 600,
             commitment: secret.commitment(),
         };
-        let inputs = PaymentInputs::new(&self.policy, &claim.sign(&self.issuer), &secret, self.now, Fr::rand(rng));
+        let inputs = PaymentInputs::new(&self.policy, &claim.sign(&self.issuer), &secret, 0, self.now, Fr::rand(rng));
         inputs.check()?;
         Ok(inputs)
     }

@@ -9,8 +9,8 @@ use anchor_lang::prelude::*;
 pub struct PolicyParams {
     /// Merchant address payments must go to.
     pub recipient: Pubkey,
-    /// Minimum amount, token atomic units.
-    pub min_amount: u64,
+    /// Price of one request (one credit), token atomic units; at least 1.
+    pub price: u64,
     /// Maximum receipt age at proof time, seconds (1..=10 years).
     pub max_age: u64,
     /// Maximum distance of a proof's `now` from the cluster clock, seconds (1..=3600).
@@ -49,14 +49,13 @@ pub struct CreatePolicy<'info> {
 }
 
 pub(crate) fn handler(ctx: Context<CreatePolicy>, policy_id: u64, params: PolicyParams) -> Result<()> {
-    let (policy_hash, input_base) =
-        commit_policy(params.min_amount, &params.recipient, params.max_age, &params.issuer)?;
+    let (policy_hash, input_base) = commit_policy(params.price, &params.recipient, params.max_age, &params.issuer)?;
     let policy = &mut ctx.accounts.policy;
     policy.set_inner(Policy {
         authority: ctx.accounts.authority.key(),
         policy_id,
         recipient: params.recipient,
-        min_amount: params.min_amount,
+        price: params.price,
         max_age: params.max_age,
         clock_window: params.clock_window,
         issuer: params.issuer,

@@ -1,4 +1,4 @@
-//! `update_policy`: change the minimum amount; lower max_age or the clock window.
+//! `update_policy`: change the price; lower max_age or the clock window.
 
 use crate::errors::ZkError;
 use crate::state::Policy;
@@ -8,8 +8,8 @@ use anchor_lang::prelude::*;
 /// New values; max_age and clock_window may only stay or shrink.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct PolicyUpdate {
-    /// New minimum amount.
-    pub min_amount: u64,
+    /// New price of one request (at least 1).
+    pub price: u64,
     /// New max age (at most the current one).
     pub max_age: u64,
     /// New clock window (at most the current one).
@@ -31,9 +31,8 @@ pub(crate) fn handler(ctx: Context<UpdatePolicy>, update: PolicyUpdate) -> Resul
     // Raising either would revive receipts whose nullifier records may already be closed.
     require!(update.max_age <= policy.max_age, ZkError::MaxAgeRaised);
     require!(update.clock_window <= policy.clock_window, ZkError::ClockWindowRaised);
-    let (policy_hash, input_base) =
-        commit_policy(update.min_amount, &policy.recipient, update.max_age, &policy.issuer)?;
-    policy.min_amount = update.min_amount;
+    let (policy_hash, input_base) = commit_policy(update.price, &policy.recipient, update.max_age, &policy.issuer)?;
+    policy.price = update.price;
     policy.max_age = update.max_age;
     policy.clock_window = update.clock_window;
     policy.policy_hash = policy_hash;

@@ -19,15 +19,16 @@ pub struct Policy {
     pub policy_id: u64,
     /// The merchant address payments must have gone to.
     pub recipient: Pubkey,
-    /// Minimum amount, token atomic units.
-    pub min_amount: u64,
+    /// Price of one request (one credit), token atomic units; never 0. A receipt for
+    /// `amount` holds floor(amount / price) credits.
+    pub price: u64,
     /// Maximum receipt age at proof time, seconds.
     pub max_age: u64,
     /// Maximum distance between a proof's `now` and the cluster clock, seconds.
     pub clock_window: u64,
     /// Issuer public key: Ax ‖ Ay, 32-byte big-endian each (Baby Jubjub, circomlib coordinates).
     pub issuer: [u8; 64],
-    /// Poseidon(min_amount, recipient_hi, recipient_lo, max_age, Ax, Ay), big-endian.
+    /// Poseidon(price, recipient_hi, recipient_lo, max_age, Ax, Ay), big-endian.
     pub policy_hash: [u8; 32],
     /// IC₀ + policy_hash·IC₁ in G1 (syscall encoding).
     pub input_base: [u8; 64],
@@ -41,6 +42,7 @@ pub struct Policy {
 impl Policy {
     /// The bounds every stored policy satisfies.
     pub fn invariant(&self) -> Result<()> {
+        require!(self.price > 0, ZkError::ZeroPrice);
         require!((1..=MAX_AGE_LIMIT).contains(&self.max_age), ZkError::InvalidPolicyParameter);
         require!((1..=CLOCK_WINDOW_LIMIT).contains(&self.clock_window), ZkError::InvalidPolicyParameter);
         Ok(())

@@ -53,7 +53,7 @@ impl Merchant {
         let issuer = SigningKey::from_seed(&[seed; 32]);
         let params = PolicyParams {
             recipient: Pubkey::new_from_array([seed; 32]),
-            min_amount: 1_000_000,
+            price: 1_000_000,
             max_age: 3_600,
             clock_window: 60,
             issuer: issuer_bytes(&issuer.public_key()),
@@ -63,7 +63,7 @@ impl Merchant {
 
     pub fn circuit_policy(&self) -> CircuitPolicy {
         CircuitPolicy {
-            min_amount: self.params.min_amount,
+            price: self.params.price,
             recipient: self.params.recipient.to_bytes(),
             max_age: self.params.max_age,
             issuer: self.issuer.public_key(),
@@ -97,7 +97,7 @@ impl Merchant {
             commitment: secret.commitment(),
         };
         let receipt = claim.sign(&self.issuer);
-        let inputs = PaymentInputs::new(&self.circuit_policy(), &receipt, &secret, now as u64, Fr::from(request));
+        let inputs = PaymentInputs::new(&self.circuit_policy(), &receipt, &secret, 0, now as u64, Fr::from(request));
         let proof = prover().prove(&inputs).expect("proof");
         submission_from_ark(&proof.proof, &proof.public_signals).expect("encodable proof")
     }

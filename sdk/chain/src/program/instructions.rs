@@ -28,7 +28,7 @@ pub fn create_policy(authority: &Pubkey, policy_id: u64, params: PolicyParams) -
     build(metas, instruction::CreatePolicy { policy_id, params })
 }
 
-/// `update_policy`: new minimum amount, same or lower max age and clock window; `authority` signs.
+/// `update_policy`: new price, same or lower max age and clock window; `authority` signs.
 pub fn update_policy(authority: &Pubkey, policy: &Pubkey, update: PolicyUpdate) -> Instruction {
     let metas = accounts::UpdatePolicy { authority: *authority, policy: *policy }.to_account_metas(None);
     build(metas, instruction::UpdatePolicy { update })

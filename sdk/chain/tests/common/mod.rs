@@ -58,7 +58,7 @@ impl Merchant {
         let issuer = SigningKey::from_seed(&[seed; 32]);
         let params = PolicyParams {
             recipient: Pubkey::new_from_array([seed; 32]),
-            min_amount: 1_000_000,
+            price: 1_000_000,
             max_age: 3_600,
             clock_window: 60,
             issuer: program::issuer_bytes(&issuer.public_key()),
@@ -93,12 +93,12 @@ impl Merchant {
             commitment: secret.commitment(),
         };
         let policy = zk402_circuit::Policy {
-            min_amount: self.params.min_amount,
+            price: self.params.price,
             recipient: self.params.recipient.to_bytes(),
             max_age: self.params.max_age,
             issuer: self.issuer.public_key(),
         };
-        let inputs = PaymentInputs::new(&policy, &claim.sign(&self.issuer), &secret, now as u64, Fr::from(request));
+        let inputs = PaymentInputs::new(&policy, &claim.sign(&self.issuer), &secret, 0, now as u64, Fr::from(request));
         let proof = prover().prove(&inputs).expect("proof");
         program::submission_from_ark(&proof.proof, &proof.public_signals).expect("encodable proof")
     }

@@ -15,7 +15,7 @@ pub struct GateConfig {
     pub program_id: Pubkey,
     /// The CAIP-2 network the policy lives on (advertised, and required of payloads).
     pub network: Network,
-    /// Price in the asset's atomic units (advertised as `amount`; the policy's minimum amount).
+    /// Price in the asset's atomic units (advertised as `amount`; the policy's price of one request).
     pub amount: u64,
     /// The payment token's mint address (base58), advertised as `asset`.
     pub asset: String,
