@@ -165,6 +165,39 @@ async fn a_lease_hides_a_claimed_entry_until_it_lapses<B: Backend>(b: &B) {
     assert_eq!(one.claim(10, 10_000, 30).await.unwrap(), Vec::new());
 }
 
+async fn concurrent_claims_never_share_an_entry<B: Backend>(b: &B) {
+    let mut handles = Vec::new();
+    for _ in 0..4 {
+        handles.push(b.open("claim_race").await);
+    }
+    let entries: Vec<Entry> = (0..48).map(|i| entry(10, i, NOW + 600)).collect();
+    for e in &entries {
+        queued(&handles[0], e).await;
+    }
+    let tasks: Vec<_> = (0..8)
+        .map(|t| {
+            let store = handles[t % handles.len()].clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let claimed = store.claim(3, NOW, 30).await.unwrap();
+                    if claimed.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(claimed.into_iter().map(|e| e.nullifier));
+                }
+            })
+        })
+        .collect();
+    let mut claimed = Vec::new();
+    for task in tasks {
+        claimed.extend(task.await.unwrap());
+    }
+    let distinct: HashSet<[u8; 32]> = claimed.iter().copied().collect();
+    assert_eq!(claimed.len(), distinct.len(), "an entry was claimed twice under one lease");
+    assert_eq!(distinct.len(), entries.len(), "every entry was claimed");
+}
+
 async fn claims_take_the_oldest_enqueued_first_within_the_limit<B: Backend>(b: &B) {
     let s = b.open("queue_order").await;
     let entries: Vec<Entry> = (0..5).map(|i| entry(5, i, NOW + 600)).collect();
@@ -276,6 +309,7 @@ async fn contract<B: Backend>(b: &B) {
     a_second_reservation_is_taken_and_keeps_the_first_proof(b).await;
     concurrent_reserves_of_one_nullifier_have_one_winner(b).await;
     a_lease_hides_a_claimed_entry_until_it_lapses(b).await;
+    concurrent_claims_never_share_an_entry(b).await;
     claims_take_the_oldest_enqueued_first_within_the_limit(b).await;
     two_instances_share_state(b).await;
     purge_removes_strictly_before_its_boundaries(b).await;
@@ -356,6 +390,24 @@ async fn redis_store_keeps_the_contract() {
     contract(&Redis(RedisServer::start())).await;
 }
 
+#[tokio::test]
+async fn redis_key_of_another_type_reads_as_corrupt() {
+    let server = Redis(RedisServer::start());
+    let store = server.open("wrong_type").await;
+    let e = entry(11, 0, NOW + 60);
+    let mut conn = redis::Client::open(server.0.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("SET")
+        .arg(format!("zk402:test:wrong_type:n:{}", hex(&e.nullifier)))
+        .arg("not a hash")
+        .exec_async(&mut conn)
+        .await
+        .unwrap();
+    let state = store.state(&e.nullifier).await;
+    assert!(corrupt(&state), "a string where a hash belongs: {state:?}");
+    let reserve = store.reserve(&e, NOW).await;
+    assert!(corrupt(&reserve), "reserve over a string: {reserve:?}");
+}
+
 struct Postgres(PostgresServer);
 
 impl Postgres {
@@ -398,8 +450,21 @@ async fn postgres_store_keeps_the_contract() {
     contract(&Postgres(PostgresServer::start())).await;
 }
 
-#[test]
-fn entries_of_one_group_are_distinct() {
-    let nullifiers: HashSet<[u8; 32]> = (0..=255).map(|i| entry(1, i, 0).nullifier).collect();
-    assert_eq!(nullifiers.len(), 256);
+/// With its server gone, a store refuses (`Unavailable`) rather than answering.
+#[tokio::test]
+async fn stores_fail_closed_when_their_server_is_gone() {
+    let e = entry(12, 0, NOW + 60);
+    let unavailable = |r: &Result<Reservation, StoreError>| matches!(r, Err(StoreError::Unavailable(_)));
+
+    let redis = Redis(RedisServer::start());
+    let store = redis.open("gone").await;
+    drop(redis);
+    let reserve = store.reserve(&e, NOW).await;
+    assert!(unavailable(&reserve), "Redis gone: {reserve:?}");
+
+    let postgres = Postgres(PostgresServer::start());
+    let store = postgres.open("gone").await;
+    drop(postgres);
+    let reserve = store.reserve(&e, NOW).await;
+    assert!(unavailable(&reserve), "PostgreSQL gone: {reserve:?}");
 }

@@ -7,7 +7,9 @@
 //!
 //! Scripts reach entry keys they compute from the prefix, so the store needs one Redis server
 //! (or, on a cluster, a prefix with a hash tag such as `{zk402}:` putting every key in one
-//! slot). Connections are re-made after a failure; a call that cannot reach Redis within
+//! slot). Redis cannot undo a script half-way, so scripts check what they read before they
+//! write, except `claim`: entries it leased that then fail to decode make it answer
+//! [`StoreError::Corrupt`], and their leases lapse as usual. Connections are re-made after a failure; a call that cannot reach Redis within
 //! [`TIMEOUT`] fails with [`StoreError::Unavailable`].
 
 use super::codec;
@@ -178,8 +180,13 @@ impl RedisStore {
     }
 }
 
+/// A key of another type is data this code did not write; the rest is Redis failing.
 fn unavailable(e: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(e.to_string())
+    if e.code() == Some("WRONGTYPE") {
+        StoreError::Corrupt(e.to_string())
+    } else {
+        StoreError::Unavailable(e.to_string())
+    }
 }
 
 fn corrupt(what: &str) -> StoreError {
