@@ -21,6 +21,12 @@ pub struct Challenge {
 }
 
 impl Challenge {
+    /// The challenge for an HTTP request: its resource is `"<METHOD> <url>"`, so the request
+    /// hash binds the method as well as the URL.
+    pub fn for_request(policy: [u8; 32], nonce: [u8; 32], expires_at: u64, method: &str, url: &str) -> Challenge {
+        Challenge { policy, nonce, expires_at, resource: format!("{method} {url}") }
+    }
+
     /// SHA-256(tag ‖ policy ‖ nonce ‖ expires_at as u64 BE ‖ len(resource) as u64 BE ‖ resource),
     /// with the top three bits cleared so the value is below r (a 253-bit field element).
     pub fn request_hash(&self) -> Fr {

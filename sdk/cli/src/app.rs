@@ -1,5 +1,6 @@
-//! The merchant server: a paid resource behind the x402 gate, the receipt issuer, `/metrics`
-//! and `/health`. The demo, `zk402 merchant serve` and the end-to-end tests run this same app.
+//! The merchant server: a paid resource behind the x402 gate with its facilitator (and its
+//! settlement worker), the receipt issuer, `/metrics` and `/health`. The demo,
+//! `zk402 merchant serve` and the end-to-end tests run this same app.
 
 use crate::config::MerchantConfig;
 use crate::world::World;
@@ -19,7 +20,8 @@ use zk402_chain::Chain;
 use zk402_chain::endpoint::ChainBackend;
 use zk402_chain::program::{PROGRAM_ID, fetch_policy, issuer_bytes};
 use zk402_circuit::SigningKey;
-use zk402_merchant::challenge::{ChallengeStore, RedisStore, SqliteStore};
+use zk402_facilitator::store::{NullifierStore, PostgresStore, RedisStore, SqliteStore};
+use zk402_facilitator::{ChallengeKey, Facilitator, FacilitatorConfig, Mode, SettleConfig};
 use zk402_merchant::gate::{GateConfig, X402Gate};
 use zk402_merchant::issuer::{Issuer, IssuerConfig, Ledger, read_key};
 use zk402_merchant::metrics::{MerchantMetrics, render_rpc};
@@ -28,35 +30,39 @@ use zk402_x402::Network;
 /// The paid route.
 pub const RESOURCE_PATH: &str = "/v1/resource";
 
-/// Builds the merchant's app. `extra_metrics` renders more Prometheus text for `/metrics`
-/// (the RPC fallback's counters when the chain is reached over JSON-RPC).
+/// Builds the merchant's app around `facilitator` (whose settlement worker the caller runs).
+/// `extra_metrics` renders more Prometheus text for `/metrics` (the RPC fallback's counters
+/// when the chain is reached over JSON-RPC).
 pub fn merchant_router<C, S>(
     gate: GateConfig,
-    chain: C,
-    store: S,
+    facilitator: Arc<Facilitator<C, S>>,
     issuer: Issuer<C>,
     extra_metrics: impl Fn() -> String + Clone + Send + Sync + 'static,
 ) -> Router
 where
     C: Chain + Clone + 'static,
-    S: ChallengeStore,
+    S: NullifierStore,
 {
     let metrics = Arc::new(MerchantMetrics::new());
-    let gate = X402Gate::with_metrics(gate, chain, store, metrics.clone());
+    let facilitator_metrics = facilitator.metrics().clone();
+    let gate = X402Gate::with_metrics(gate, facilitator, metrics.clone());
     let paid = Router::new().route(RESOURCE_PATH, get(resource)).layer(gate);
     let render = move || {
-        let (metrics, extra_metrics) = (metrics.clone(), extra_metrics.clone());
-        async move { ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], join_metrics(&metrics, &extra_metrics())) }
+        let (metrics, facilitator_metrics, extra_metrics) =
+            (metrics.clone(), facilitator_metrics.clone(), extra_metrics.clone());
+        async move {
+            let extra = join_metrics(&facilitator_metrics.render(), &extra_metrics());
+            ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], join_metrics(&metrics.render(), &extra))
+        }
     };
     paid.merge(zk402_merchant::issuer::router(Arc::new(issuer)))
         .route("/metrics", get(render))
         .route("/health", get(|| async { "ok" }))
 }
 
-/// The merchant's metrics followed by `extra`, with one `# EOF` at the end.
-fn join_metrics(metrics: &MerchantMetrics, extra: &str) -> String {
-    let own = metrics.render();
-    let own = own.trim_end().strip_suffix("# EOF").unwrap_or(&own).to_owned();
+/// Two Prometheus texts as one, with one `# EOF` at the end.
+fn join_metrics(own: &str, extra: &str) -> String {
+    let own = own.trim_end().strip_suffix("# EOF").unwrap_or(own).to_owned();
     let extra = extra.trim_end().strip_suffix("# EOF").unwrap_or(extra.trim_end());
     format!("{own}{}{}# EOF\n", extra, if extra.is_empty() { "" } else { "\n" })
 }
@@ -73,8 +79,8 @@ async fn resource() -> impl IntoResponse {
 pub struct RunningMerchant {
     /// Its address.
     pub address: SocketAddr,
-    /// The server task (aborted on drop).
-    task: tokio::task::JoinHandle<()>,
+    /// The server task and the settlement worker (aborted on drop).
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningMerchant {
@@ -91,19 +97,42 @@ impl RunningMerchant {
 
 impl Drop for RunningMerchant {
     fn drop(&mut self) {
-        self.task.abort();
+        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
     }
 }
 
-/// Serves `router` on `listener` in a background task.
-pub fn spawn(listener: TcpListener, router: Router) -> Result<RunningMerchant, String> {
+/// Serves `router` on `listener` in a background task, beside `worker`.
+pub fn spawn(
+    listener: TcpListener,
+    router: Router,
+    worker: tokio::task::JoinHandle<()>,
+) -> Result<RunningMerchant, String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await {
             tracing::error!(error = %e, "merchant server stopped");
         }
     });
-    Ok(RunningMerchant { address, task })
+    Ok(RunningMerchant { address, tasks: vec![task, worker] })
+}
+
+/// How a demo or test merchant challenges and settles.
+#[derive(Debug, Clone, Copy)]
+pub struct MerchantSetup {
+    /// Lifetime of its challenges, seconds.
+    pub challenge_ttl_secs: u64,
+    /// When it serves a paid request.
+    pub mode: Mode,
+    /// How its facilitator batches settlements.
+    pub settle: SettleConfig,
+}
+
+impl Default for MerchantSetup {
+    /// Challenges of 120 s, `deferred` mode, batches of up to 10 flushed after 500 ms.
+    fn default() -> MerchantSetup {
+        let settle = SettleConfig { flush_after: Duration::from_millis(500), ..SettleConfig::default() };
+        MerchantSetup { challenge_ttl_secs: 120, mode: Mode::Deferred, settle }
+    }
 }
 
 /// Numbers the SQLite files of the merchants started in one process.
@@ -112,34 +141,36 @@ fn next_instance() -> usize {
     INSTANCES.fetch_add(1, Ordering::Relaxed)
 }
 
-/// The merchant of a demo [`World`] on an ephemeral loopback port: the gate (challenges of
-/// `challenge_ttl_secs`) and the issuer, with their SQLite files in `dir`.
+/// The merchant of a demo [`World`] on an ephemeral loopback port: the gate, its facilitator
+/// (nullifiers in a SQLite file in `dir`, fees paid by the world's facilitator key, a fresh
+/// challenge key) and the issuer (its ledger in `dir`).
 pub async fn spawn_for_world<C: Chain + Clone + 'static>(
     world: &World,
     network: &Network,
     chain: C,
     dir: &Path,
-    challenge_ttl_secs: u64,
+    setup: MerchantSetup,
     extra_metrics: impl Fn() -> String + Clone + Send + Sync + 'static,
 ) -> Result<RunningMerchant, String> {
-    let path = dir.join(format!("challenges-{}.sqlite", next_instance()));
+    let path = dir.join(format!("nullifiers-{}.sqlite", next_instance()));
     let store = SqliteStore::open(&path).map_err(|e| e.to_string())?;
-    spawn_for_world_with_store(world, network, chain, store, dir, challenge_ttl_secs, extra_metrics).await
+    spawn_for_world_with_store(world, network, chain, store, dir, setup, extra_metrics).await
 }
 
-/// [`spawn_for_world`] with the challenges in `store` (e.g. a [`RedisStore`], for the
-/// monitoring suites' store-outage test); the issuer's ledger is a SQLite file in `dir`.
-pub async fn spawn_for_world_with_store<C: Chain + Clone + 'static, S: ChallengeStore>(
+/// [`spawn_for_world`] with the nullifiers in `store` (e.g. a [`RedisStore`], for the
+/// monitoring suites' store-outage test).
+pub async fn spawn_for_world_with_store<C: Chain + Clone + 'static, S: NullifierStore>(
     world: &World,
     network: &Network,
     chain: C,
     store: S,
     dir: &Path,
-    challenge_ttl_secs: u64,
+    setup: MerchantSetup,
     extra_metrics: impl Fn() -> String + Clone + Send + Sync + 'static,
 ) -> Result<RunningMerchant, String> {
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let challenge_ttl_secs = setup.challenge_ttl_secs;
     let gate = GateConfig {
         policy: world.policy,
         program_id: PROGRAM_ID,
@@ -156,7 +187,11 @@ pub async fn spawn_for_world_with_store<C: Chain + Clone + 'static, S: Challenge
     let ledger = Ledger::open(&dir.join(format!("issuer-{}.sqlite", next_instance()))).map_err(|e| e.to_string())?;
     let issuer_config = IssuerConfig::new(world.mint, world.merchant.pubkey());
     let issuer = Issuer::new(chain.clone(), world.issuer.clone(), issuer_config, ledger);
-    spawn(listener, merchant_router(gate, chain, store, issuer, extra_metrics))
+    let key = ChallengeKey::generate().map_err(|e| e.to_string())?;
+    let config = FacilitatorConfig::new(network.clone(), key, vec![world.policy], setup.mode);
+    let facilitator = Facilitator::new(config, setup.settle, chain.clone(), store, world.facilitator.insecure_clone());
+    let worker = facilitator.spawn_worker();
+    spawn(listener, merchant_router(gate, facilitator, issuer, extra_metrics), worker)
 }
 
 /// `zk402 merchant serve`: the app from a configuration, until Ctrl-C (in-flight requests
@@ -186,26 +221,39 @@ pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig)
     let issuer = Issuer::new(chain.clone(), issuer_key, issuer_config, ledger);
     let stats_chain = chain.clone();
     let extra = move || stats_chain.rpc_stats().map(|stats| render_rpc(&stats)).unwrap_or_default();
-    let router = match config.challenge_store.split_once(':') {
-        Some(("sqlite", path)) => {
-            let store = SqliteStore::open(Path::new(path)).map_err(|e| e.to_string())?;
-            merchant_router(gate, chain, store, issuer, extra)
-        }
-        Some(("redis", _)) => {
-            let store =
-                RedisStore::new(&config.challenge_store, "zk402", Duration::from_secs(2)).map_err(|e| e.to_string())?;
-            merchant_router(gate, chain, store, issuer, extra)
-        }
-        _ => return Err(format!("challenge_store {:?}: expected sqlite:<path> or redis://…", config.challenge_store)),
+    let facilitator = config.facilitator(network_of(config)?, gate.policy)?;
+    let fee_payer = crate::config::read_keypair(&config.fee_payer_keypair_file).map_err(|e| e.to_string())?;
+    let settle = SettleConfig::default();
+    let store = config.nullifier_store.as_str();
+    let (router, worker) = if let Some(path) = store.strip_prefix("sqlite:") {
+        let store = SqliteStore::open(Path::new(path)).map_err(|e| e.to_string())?;
+        let f = Facilitator::new(facilitator, settle, chain.clone(), store, fee_payer);
+        (merchant_router(gate, f.clone(), issuer, extra), f.spawn_worker())
+    } else if store.starts_with("redis://") {
+        let store = RedisStore::connect(store, "zk402:").await.map_err(|e| e.to_string())?;
+        let f = Facilitator::new(facilitator, settle, chain.clone(), store, fee_payer);
+        (merchant_router(gate, f.clone(), issuer, extra), f.spawn_worker())
+    } else if store.starts_with("postgres://") || store.starts_with("postgresql://") {
+        let store = PostgresStore::connect(store).await.map_err(|e| e.to_string())?;
+        let f = Facilitator::new(facilitator, settle, chain.clone(), store, fee_payer);
+        (merchant_router(gate, f.clone(), issuer, extra), f.spawn_worker())
+    } else {
+        return Err(format!("nullifier_store {store:?}: expected sqlite:<path>, redis://… or postgres://…"));
     };
     let listener = TcpListener::bind(&config.bind).await.map_err(|e| format!("bind {}: {e}", config.bind))?;
     println!("merchant serving {}{RESOURCE_PATH} on {}", config.public_url, config.bind);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    worker.abort();
+    served
+}
+
+fn network_of(config: &MerchantConfig) -> Result<Network, String> {
+    Network::parse(&config.cluster.network).map_err(|e| format!("network: {e}"))
 }
 
 /// Refuses to start a merchant whose configuration disagrees with its policy account: payments

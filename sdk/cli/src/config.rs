@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use zk402_chain::Finality;
 use zk402_chain::endpoint::ChainConfig;
+use zk402_facilitator::{ChallengeKey, FacilitatorConfig, Mode};
 use zk402_merchant::issuer::IssuerConfig;
+use zk402_x402::Network;
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -80,10 +82,24 @@ pub struct MerchantConfig {
     pub issuer_rate_per_second: Option<f64>,
     /// Such requests a client may make at once [default: 10].
     pub issuer_burst: Option<u32>,
-    /// Challenge store: `sqlite:<path>` (one instance) or `redis://host:port` (shared).
-    pub challenge_store: String,
     /// Lifetime of a 402 challenge, seconds.
     pub challenge_ttl_secs: u64,
+    /// File with the challenge key (64 hex characters, shared by every instance of the
+    /// merchant; `zk402 challenge-key` writes one).
+    pub challenge_key_file: PathBuf,
+    /// The facilitator's nullifier store: `sqlite:<path>` (one instance), `redis://host:port`
+    /// or `postgres://user@host/db` (shared by several instances).
+    pub nullifier_store: String,
+    /// The facilitator's Solana keypair file: pays every settlement's fees.
+    pub fee_payer_keypair_file: PathBuf,
+    /// When a paid request is served: `deferred` (the default: once the proof verified and its
+    /// credit is reserved; settled in the next batch) or `confirm` (once settled on chain).
+    #[serde(default = "deferred")]
+    pub settlement: Mode,
+}
+
+fn deferred() -> Mode {
+    Mode::Deferred
 }
 
 /// The issuer's `issuer_finality`.
@@ -98,6 +114,15 @@ pub enum IssuerFinality {
 }
 
 impl MerchantConfig {
+    /// The facilitator's configuration for `policy` on `network`, with the challenge key read
+    /// from `challenge_key_file`.
+    pub fn facilitator(&self, network: Network, policy: Pubkey) -> Result<FacilitatorConfig, String> {
+        let path = &self.challenge_key_file;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("challenge key {}: {e}", path.display()))?;
+        let key = ChallengeKey::from_hex(&text).map_err(|e| format!("challenge key {}: {e}", path.display()))?;
+        Ok(FacilitatorConfig::new(network, key, vec![policy], self.settlement))
+    }
+
     /// The receipt issuer's configuration: mint, recipient, finality and rate limit.
     pub fn issuer(&self) -> Result<IssuerConfig, String> {
         let address = |text: &str, what: &str| Pubkey::from_str(text).map_err(|e| format!("{what} {text:?}: {e}"));
@@ -163,7 +188,10 @@ recipient = "{key}"
 price = 1
 issuer_key_file = "issuer.key"
 issuer_ledger = "issuer.sqlite"
-challenge_store = "sqlite:challenges.sqlite"
+challenge_key_file = "challenge.key"
+nullifier_store = "sqlite:nullifiers.sqlite"
+fee_payer_keypair_file = "facilitator.json"
+settlement = "deferred"
 challenge_ttl_secs = 120
 {extra}
 [cluster]

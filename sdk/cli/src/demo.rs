@@ -1,16 +1,21 @@
 //! `zk402 demo`: the whole flow on the embedded default — an in-process Solana runtime with the
 //! verifier program and SPL Token, a USDC-like mint, the committed (INSECURE, test-only)
-//! ceremony key — with real HTTP on loopback between payer, merchant and issuer. Each step is
-//! printed with its time; any failure (or an accepted replay) is an error.
+//! ceremony key — with real HTTP on loopback between payer, merchant and issuer. One payment
+//! buys three credits; three requests each carry their own proof, are served after off-chain
+//! verification (`deferred` mode) and settled together on chain by the merchant's facilitator.
+//! Each step is printed with its time; any failure (or an accepted replay) is an error.
 
-use crate::app::spawn_for_world;
+use crate::app::{MerchantSetup, spawn_for_world};
 use crate::steps::{Steps, detail};
 use crate::world::{Terms, World};
 use solana_signer::Signer;
 use std::sync::Arc;
+use std::time::Duration;
+use zk402_chain::Chain;
 use zk402_chain::local::LocalChain;
+use zk402_chain::program::fetch_nullifier_expiry;
 use zk402_circuit::artifacts::ArtifactPaths;
-use zk402_payer::{LocalProver, Payer, Proven, Wallet};
+use zk402_payer::{LocalProver, Payer, Wallet};
 use zk402_x402::Network;
 
 /// Credits the demo buys with its one payment.
@@ -44,14 +49,14 @@ pub async fn run() -> Result<(), String> {
         )
         .await?;
     detail(format!(
-        "policy {} (min {} atomic units, max age {} s)",
+        "policy {} (price {} atomic units per request, receipts valid {} s)",
         world.policy, world.terms.price, world.terms.max_age
     ));
 
     let merchant = steps
         .run(
-            "start the merchant: x402 gate + receipt issuer on loopback",
-            spawn_for_world(&world, &network, chain.clone(), dir.path(), 120, String::new),
+            "start the merchant: x402 gate + facilitator (deferred settlement) + receipt issuer on loopback",
+            spawn_for_world(&world, &network, chain.clone(), dir.path(), MerchantSetup::default(), String::new),
         )
         .await?;
     detail(merchant.resource_url());
@@ -101,44 +106,73 @@ pub async fn run() -> Result<(), String> {
         offer.policy.credits(receipt.claim.amount)
     ));
 
-    let mut last = None;
+    let fees_before = lamports(&chain, &world.facilitator.pubkey()).await?;
+    let mut spent = Vec::new();
     for request in 1..=DEMO_CREDITS {
         let offer = payer.offer(&url).await.map_err(|e| e.to_string())?.ok_or("no 402")?;
         let proven = steps
             .run(
-                &format!("request {request}: prove an unspent credit meets the policy (Groth16, BN254)"),
+                &format!("request {request}: prove in-process that an unspent credit meets the policy (Groth16)"),
                 payer.prove(&offer),
             )
             .await?;
         detail(format!("credit {}, nullifier {}", proven.index, hex(&proven.submission.nullifier)));
-        let replay = Proven { transfer: proven.transfer.clone(), ..proven.clone() };
-        let paid = steps
-            .run(
-                &format!("request {request}: verifier program checks the proof on chain, records the nullifier"),
-                payer.verify_on_chain(&offer, proven),
-            )
-            .await?;
-        detail(format!("verify_payment {}", paid.transaction));
+        let started = std::time::Instant::now();
         let access = steps
             .run(
-                &format!("request {request}: merchant confirms on chain and serves the resource"),
-                payer.redeem(&offer, &paid),
+                &format!("request {request}: facilitator verifies the proof off chain, reserves the credit; served"),
+                payer.redeem(&offer, &proven),
             )
             .await?;
-        detail(format!("HTTP {} {}", access.status, String::from_utf8_lossy(&access.body)));
-        last = Some((offer, paid, replay));
+        detail(format!(
+            "HTTP {} in {:.0} ms (proof in PAYMENT-SIGNATURE; the payer signs nothing): {}",
+            access.status,
+            started.elapsed().as_secs_f64() * 1e3,
+            String::from_utf8_lossy(&access.body)
+        ));
+        spent.push((offer, proven));
     }
-    let (offer, paid, replay) = last.ok_or("no request was made")?;
+    let settled = steps
+        .run("facilitator settles the three proofs together on chain (verify_batch, its own fee payer)", async {
+            for (offer, proven) in &spent {
+                wait_recorded(&chain, &offer.policy_address, &proven.submission.nullifier).await?;
+            }
+            Ok::<_, String>(())
+        })
+        .await;
+    settled?;
+    let fees = fees_before.saturating_sub(lamports(&chain, &world.facilitator.pubkey()).await?);
+    detail(format!(
+        "{fees} lamports of fees for {DEMO_CREDITS} proofs ({} per request), paid by the facilitator",
+        fees / DEMO_CREDITS
+    ));
+    let (offer, proven) = spent.pop().ok_or("no request was made")?;
 
-    let why = steps.refused("replay: the same PAYMENT-SIGNATURE again", payer.redeem(&offer, &paid)).await?;
+    let why = steps
+        .refused("replay: the same proof in PAYMENT-SIGNATURE again", payer.send_proof(&offer, &proven.submission))
+        .await?;
     detail(why);
-    let why =
-        steps.refused("replay: the same proof submitted on chain again", payer.verify_on_chain(&offer, replay)).await?;
-    detail(why.lines().next().unwrap_or_default().to_owned());
     let fresh = payer.offer(&url).await.map_err(|e| e.to_string())?.ok_or("no 402")?;
     let why = steps.refused("a fourth request: every credit of the receipt is spent", payer.prove(&fresh)).await?;
     detail(why);
 
     println!("\nall steps passed in {:.1} s", steps.total().as_secs_f64());
+    Ok(())
+}
+
+/// An account's lamports (0 if it does not exist).
+async fn lamports(chain: &LocalChain, address: &anchor_lang::prelude::Pubkey) -> Result<u64, String> {
+    Ok(chain.account(address).await.map_err(|e| e.to_string())?.map_or(0, |a| a.lamports))
+}
+
+/// Waits (up to 30 s) until `nullifier` is recorded in `policy`'s on-chain set.
+async fn wait_recorded(chain: &LocalChain, policy: &anchor_lang::prelude::Pubkey, nullifier: &[u8; 32]) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while fetch_nullifier_expiry(chain, policy, nullifier).await.map_err(|e| e.to_string())?.is_none() {
+        if std::time::Instant::now() > deadline {
+            return Err("the facilitator did not settle the proof within 30 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     Ok(())
 }

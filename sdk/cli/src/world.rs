@@ -1,6 +1,6 @@
 //! The embedded default's cast on an in-process cluster, set up with real transactions: a
 //! USDC-like mint (6 decimals), a merchant wallet with its token account and policy, a fresh
-//! issuer key, and a payer holding tokens. Every key comes from the OS RNG at run time.
+//! issuer key, the merchant's facilitator fee payer, and a payer holding tokens. Every key comes from the OS RNG at run time.
 
 use anchor_lang::prelude::Pubkey;
 use solana_keypair::Keypair;
@@ -51,7 +51,9 @@ pub struct World {
     pub issuer: SigningKey,
     /// The merchant's policy account.
     pub policy: Pubkey,
-    /// The payer (fee payer and token owner).
+    /// The merchant's facilitator key: pays the fees of settlement transactions.
+    pub facilitator: Keypair,
+    /// The payer (token owner, and fee payer of its payment only).
     pub payer: Keypair,
     /// What the policy asks.
     pub terms: Terms,
@@ -61,9 +63,11 @@ impl World {
     /// Creates the mint, the actors, their token accounts and the merchant's policy.
     pub async fn create(chain: &LocalChain, terms: Terms) -> Result<World, ChainError> {
         let (merchant, payer, mint_authority) = (Keypair::new(), Keypair::new(), Keypair::new());
+        let facilitator = Keypair::new();
         let issuer = SigningKey::generate().map_err(|e| ChainError::Decode(format!("OS randomness: {e}")))?;
         chain.airdrop(&merchant.pubkey(), ACTOR_LAMPORTS).await?;
         chain.airdrop(&payer.pubkey(), ACTOR_LAMPORTS).await?;
+        chain.airdrop(&facilitator.pubkey(), ACTOR_LAMPORTS).await?;
         let mint = chain.create_mint(&mint_authority.pubkey(), DECIMALS).await?;
         chain.create_token_account(&merchant.pubkey(), &mint).await?;
         let payer_tokens = chain.create_token_account(&payer.pubkey(), &mint).await?;
@@ -84,6 +88,6 @@ impl World {
             submit_and_confirm(chain, ixs, &merchant, &[], ConfirmOptions::default()).await?;
         }
         let policy = policy_address(&merchant.pubkey(), policy_id);
-        Ok(World { mint, merchant, issuer, policy, payer, terms })
+        Ok(World { mint, merchant, issuer, policy, facilitator, payer, terms })
     }
 }

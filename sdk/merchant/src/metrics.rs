@@ -2,10 +2,11 @@
 //! route. Names (prefix `zk402_merchant_`):
 //!
 //! - `payment_required_total` — 402 answers issued (with a fresh challenge);
-//! - `payments_accepted_total` — payments confirmed on chain and served;
+//! - `payments_accepted_total` — payments verified (and, in `confirm` mode, settled) and served;
 //! - `payments_refused_total{reason}` — refused payments, by [`Refusal::code`];
 //! - `bad_requests_total{code}` — malformed `PAYMENT-SIGNATURE` headers (400), by code;
-//! - `confirmation_seconds` — histogram of the on-chain confirmation of a payment;
+//! - `confirmation_seconds` — histogram of a payment's verification and settlement request
+//!   (including the on-chain confirmation in `confirm` mode);
 //! - `store_errors_total`, `chain_errors_total` — failures that made the gate answer 503.
 //!
 //! With an RPC [`FallbackChain`](zk402_chain::resilience::FallbackChain), [`render_rpc`] adds its
@@ -25,7 +26,7 @@ use zk402_chain::resilience::FallbackStats;
 /// A `reason` label.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabel {
-    reason: &'static str,
+    reason: String,
 }
 
 /// A `code` label.
@@ -69,11 +70,12 @@ impl MerchantMetrics {
         registry.register("payments_accepted", "Payments confirmed on chain and served", accepted.clone());
         registry.register("payments_refused", "Payments refused, by reason", refused.clone());
         registry.register("bad_requests", "Malformed PAYMENT-SIGNATURE headers, by error code", bad_requests.clone());
-        registry.register("confirmation_seconds", "Time to confirm a payment on chain", confirmation.clone());
-        registry.register("store_errors", "Challenge store failures (answered 503)", store_errors.clone());
+        registry.register("confirmation_seconds", "Time to verify and settle a payment", confirmation.clone());
+        registry.register("store_errors", "Nullifier store failures (answered 503)", store_errors.clone());
         registry.register("chain_errors", "Chain access failures (answered 503)", chain_errors.clone());
-        for refusal in Refusal::ALL {
-            drop(refused.get_or_create(&ReasonLabel { reason: refusal.code() }));
+        let invalid = zk402_facilitator::Invalid::ALL.map(zk402_facilitator::Invalid::code);
+        for reason in Refusal::OWN.iter().chain(&invalid).chain(&zk402_facilitator::metrics::FAILURE_REASONS) {
+            drop(refused.get_or_create(&ReasonLabel { reason: (*reason).to_owned() }));
         }
         MerchantMetrics {
             registry,
@@ -95,8 +97,8 @@ impl MerchantMetrics {
         self.accepted.inc();
     }
 
-    pub(crate) fn refused(&self, refusal: Refusal) {
-        self.refused.get_or_create(&ReasonLabel { reason: refusal.code() }).inc();
+    pub(crate) fn refused(&self, refusal: &Refusal) {
+        self.refused.get_or_create(&ReasonLabel { reason: refusal.code().to_owned() }).inc();
     }
 
     pub(crate) fn bad_request(&self, code: &'static str) {
@@ -184,13 +186,13 @@ mod tests {
     fn merchant_metrics_render() {
         let m = MerchantMetrics::new();
         m.payment_required();
-        m.refused(Refusal::ChallengeUsed);
+        m.refused(&Refusal::Invalid(zk402_facilitator::Invalid::NullifierReserved));
         m.bad_request("invalid_base64");
         m.confirmation(Duration::from_millis(12));
         let text = m.render();
         assert!(text.contains("zk402_merchant_payment_required_total 1"), "{text}");
-        assert!(text.contains("zk402_merchant_payments_refused_total{reason=\"challenge_used\"} 1"), "{text}");
-        assert!(text.contains("zk402_merchant_payments_refused_total{reason=\"nullifier_missing\"} 0"), "{text}");
+        assert!(text.contains("zk402_merchant_payments_refused_total{reason=\"nullifier_reserved\"} 1"), "{text}");
+        assert!(text.contains("zk402_merchant_payments_refused_total{reason=\"method_mismatch\"} 0"), "{text}");
         assert!(text.contains("zk402_merchant_bad_requests_total{code=\"invalid_base64\"} 1"), "{text}");
         assert!(text.contains("zk402_merchant_confirmation_seconds_count 1"), "{text}");
         assert!(text.contains("zk402_merchant_store_errors_total 0"), "{text}");

@@ -2,7 +2,7 @@
 //! keep it in a durable wallet, and spend it on an x402 request with a zero-knowledge proof
 //! verified on chain.
 //!
-//! - [`payer`]: the flow (`pay`, `obtain_receipt`, `offer` → `prove` → `verify_on_chain` → `redeem`).
+//! - [`payer`]: the flow (`pay`, `obtain_receipt`, `offer` → `prove` → `redeem`).
 //! - [`prover_client`]: proofs from the prover service over HTTP or from the library in-process.
 //! - [`encoding`]: proofs between snarkjs JSON and the verifier program's encoding.
 //! - [`wallet`]: the receipt wallet file.
@@ -12,6 +12,6 @@ pub mod payer;
 pub mod prover_client;
 pub mod wallet;
 
-pub use payer::{Access, Offer, PaidProof, Payer, PayerError, Proven};
+pub use payer::{Access, Offer, Payer, PayerError, Proven};
 pub use prover_client::{AnyProver, HttpProver, LocalProver, ProofSource, ProveError};
 pub use wallet::{ClaimedCredit, Credit, CreditBalance, Wallet, WalletEntry, WalletError};

@@ -1,6 +1,7 @@
 //! The payer's side of the flow: pay the merchant, obtain a receipt from its issuer, and access
-//! a paid resource — on a 402, prove an unspent receipt meets the merchant's policy, have the
-//! verifier program check the proof on chain, and retry with `PAYMENT-SIGNATURE`.
+//! a paid resource — on a 402, prove that an unspent credit of a receipt meets the merchant's
+//! policy and retry with the proof in `PAYMENT-SIGNATURE`. The merchant's facilitator verifies
+//! and settles it: the payer's key signs its payment and nothing else.
 
 use crate::encoding::{EncodingError, submission_from_json};
 use crate::prover_client::{ProofSource, ProveError};
@@ -12,10 +13,8 @@ use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use zk402_chain::memo::commitment_memo;
-use zk402_chain::program::{
-    NullifierSet, PROGRAM_ID, fetch_nullifier_expiry, fetch_policy, issuer_key, verify_payment,
-};
-use zk402_chain::submit::{ConfirmOptions, send_and_confirm, sign, submit_and_confirm};
+use zk402_chain::program::{PROGRAM_ID, fetch_nullifier_expiry, fetch_policy, issuer_key};
+use zk402_chain::submit::{ConfirmOptions, send_and_confirm, sign};
 use zk402_chain::token::{TOKEN_PROGRAM_ID, associated_token_address, decode_mint, spl_token};
 use zk402_chain::{Chain, ChainError};
 use zk402_circuit::field::{fr_from_be_bytes, fr_to_be_bytes};
@@ -67,7 +66,7 @@ pub enum PayerError {
     /// The wallet could not be read or written.
     #[error(transparent)]
     Wallet(#[from] WalletError),
-    /// The merchant did not serve the resource after the proof verified on chain.
+    /// The merchant did not serve the resource for the proof.
     #[error("merchant refused the paid request ({status}): {reason}")]
     Refused {
         /// HTTP status.
@@ -103,15 +102,6 @@ pub struct Proven {
     pub submission: ProofSubmission,
 }
 
-/// A proof verified on chain for an offer.
-#[derive(Debug, Clone)]
-pub struct PaidProof {
-    /// The verifying transaction's signature.
-    pub transaction: String,
-    /// What was submitted.
-    pub submission: ProofSubmission,
-}
-
 /// The resource as served after payment.
 #[derive(Debug, Clone)]
 pub struct Access {
@@ -123,7 +113,8 @@ pub struct Access {
     pub settlement: SettlementResponse,
 }
 
-/// A payer: its fee-paying and token-owning key, its receipt wallet, a prover and the chain.
+/// A payer: its token-owning key (which signs and pays for its payments only), its receipt
+/// wallet, a prover and the chain.
 pub struct Payer<C, P> {
     chain: C,
     prover: P,
@@ -136,8 +127,9 @@ pub struct Payer<C, P> {
 }
 
 /// How long a claimed credit may still be in flight (in this or another payer process) before
-/// an unrecorded nullifier shows that its proof never landed: longer than a verification
-/// transaction's blockhash lives (about 60–90 s) plus its confirmation.
+/// an unrecorded nullifier shows that its proof never landed: longer than a proof's `now` stays
+/// inside a policy's clock window (at most an hour either side, usually a minute) would allow
+/// only for the widest windows, so a credit pending that long is re-checked, not assumed lost.
 pub const PENDING_RECHECK_SECS: u64 = 180;
 
 /// This machine's unix time in seconds (when a credit was claimed; compared only with itself).
@@ -165,7 +157,7 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         }
     }
 
-    /// The payer's address (fee payer and token owner).
+    /// The payer's address (token owner; fee payer of its payments).
     pub fn address(&self) -> Pubkey {
         self.keypair.pubkey()
     }
@@ -295,12 +287,12 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         if accepted.pay_to != stored.recipient.to_string() || accepted.amount < stored.price {
             return Err(PayerError::Offer("payTo or amount disagree with the on-chain policy".into()));
         }
-        let challenge = Challenge {
-            policy: policy_address.to_bytes(),
-            nonce: accepted.extra.challenge.nonce,
-            expires_at: accepted.extra.challenge.expires_at,
-            resource: required.resource.url.clone(),
-        };
+        let info = &accepted.extra.challenge;
+        if info.method != "GET" {
+            return Err(PayerError::Offer(format!("the challenge is for {}, not GET", info.method)));
+        }
+        let challenge =
+            Challenge::for_request(policy_address.to_bytes(), info.nonce, info.expires_at, "GET", &required.resource.url);
         if fr_to_be_bytes(&challenge.request_hash()) != accepted.extra.challenge.request_hash {
             return Err(PayerError::Offer("the challenge's request hash does not match its fields".into()));
         }
@@ -371,31 +363,31 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         Ok(self.wallet.lock().await.balances(&offer.policy, now))
     }
 
-    /// Has the verifier program check a proof on chain (recording its nullifier) and marks the
-    /// receipt spent.
-    pub async fn verify_on_chain(&self, offer: &Offer, proven: Proven) -> Result<PaidProof, PayerError> {
-        let stored = fetch_policy(&self.chain, &offer.policy_address).await?;
-        let set = stored
-            .as_ref()
-            .and_then(NullifierSet::of)
-            .ok_or_else(|| PayerError::Offer(format!("policy {} has no nullifier set", offer.policy_address)))?;
-        let ix = verify_payment(&self.address(), &offer.policy_address, &set, &proven.submission);
-        let tx = submit_and_confirm(&self.chain, &[ix], &self.keypair, &[], self.confirm).await?;
-        let transaction = tx.signature.to_string();
-        self.wallet.lock().await.mark_spent(&proven.transfer, proven.index, &transaction)?;
-        Ok(PaidProof { transaction, submission: proven.submission })
+    /// Retries the request with the proof in `PAYMENT-SIGNATURE` and returns the resource.
+    /// Once the merchant served it, the credit is marked spent (with the settlement's
+    /// transaction, if it named one); a refusal leaves it pending, to be re-checked.
+    pub async fn redeem(&self, offer: &Offer, proven: &Proven) -> Result<Access, PayerError> {
+        let access = self.send_proof(offer, &proven.submission).await?;
+        let spent_by = match access.settlement.transaction.as_str() {
+            "" => "served, settlement deferred",
+            transaction => transaction,
+        };
+        self.wallet.lock().await.mark_spent(&proven.transfer, proven.index, spent_by)?;
+        Ok(access)
     }
 
-    /// Retries the request with the proof's `PAYMENT-SIGNATURE` and returns the resource.
-    pub async fn redeem(&self, offer: &Offer, paid: &PaidProof) -> Result<Access, PayerError> {
+    /// Sends `submission` as the payment for `offer` (no wallet change: a replay sends the
+    /// same proof again).
+    pub async fn send_proof(&self, offer: &Offer, submission: &ProofSubmission) -> Result<Access, PayerError> {
         let payload = PaymentPayload {
             x402_version: X402_VERSION,
             resource: Some(offer.required.resource.clone()),
             accepted: offer.accepted.clone(),
             payload: ZkPayload {
-                nullifier: paid.submission.nullifier,
-                request_hash: paid.submission.request_hash,
-                transaction: paid.transaction.clone(),
+                proof: submission.proof,
+                now: submission.now,
+                nullifier: submission.nullifier,
+                request_hash: submission.request_hash,
             },
             extensions: None,
         };
@@ -423,14 +415,13 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         }
     }
 
-    /// The whole flow for one paid request: offer → prove and verify on chain → redeem.
+    /// The whole flow for one paid request: offer → prove → redeem.
     pub async fn access(&self, url: &str) -> Result<Access, PayerError> {
         let Some(offer) = self.offer(url).await? else {
             return Err(PayerError::Offer(format!("{url} did not ask for payment")));
         };
         let proven = self.prove(&offer).await?;
-        let paid = self.verify_on_chain(&offer, proven).await?;
-        self.redeem(&offer, &paid).await
+        self.redeem(&offer, &proven).await
     }
 }
 

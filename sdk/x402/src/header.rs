@@ -177,7 +177,13 @@ mod tests {
             extra: ZkExtra {
                 policy: "7dHbWXmci3dT8UFYWYZweBLXgycu7Y3iL6trKn1Y7ARj".into(),
                 verifier_program: "6ko1pTwu6bQRMWLcpcQyRzGPdnALrK3gp8gM3V5Jtszy".into(),
-                challenge: ChallengeInfo { nonce: [7; 32], expires_at: 1_795_000_300, request_hash: [0x1a; 32] },
+                challenge: ChallengeInfo {
+                    nonce: [7; 32],
+                    expires_at: 1_795_000_300,
+                    method: "GET".into(),
+                    mac: [0x5c; 32],
+                    request_hash: [0x1a; 32],
+                },
             },
         }
     }
@@ -201,12 +207,7 @@ mod tests {
             x402_version: X402_VERSION,
             resource: None,
             accepted: requirements(),
-            payload: ZkPayload {
-                nullifier: [3; 32],
-                request_hash: [0x1a; 32],
-                transaction: "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW"
-                    .into(),
-            },
+            payload: ZkPayload { proof: [0x42; 256], now: 1_795_000_100, nullifier: [3; 32], request_hash: [0x1a; 32] },
             extensions: None,
         }
     }
@@ -216,7 +217,7 @@ mod tests {
             success: true,
             error_reason: None,
             payer: None,
-            transaction: payload().payload.transaction,
+            transaction: "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW".into(),
             network: Network::solana_devnet(),
         }
     }
@@ -247,12 +248,16 @@ mod tests {
         assert_eq!(entry["extra"]["challenge"]["expiresAt"], 1_795_000_300u64);
         assert_eq!(entry["extra"]["challenge"]["nonce"], "07".repeat(32));
         assert_eq!(entry["extra"]["challenge"]["requestHash"], "1a".repeat(32));
+        assert_eq!(entry["extra"]["challenge"]["method"], "GET");
+        assert_eq!(entry["extra"]["challenge"]["mac"], "5c".repeat(32));
         assert!(json.get("extensions").is_none(), "absent optionals are omitted");
 
         let json = serde_json::to_value(payload()).unwrap();
         assert_eq!(json["accepted"]["scheme"], "zk-groth16");
         assert_eq!(json["payload"]["nullifier"], "03".repeat(32));
         assert_eq!(json["payload"]["requestHash"], "1a".repeat(32));
+        assert_eq!(json["payload"]["proof"], "42".repeat(256));
+        assert_eq!(json["payload"]["now"], 1_795_000_100);
 
         let json = serde_json::to_value(settlement()).unwrap();
         assert_eq!(
@@ -332,6 +337,9 @@ mod tests {
             ("/accepted/amount", json!("01")),
             ("/accepted/amount", json!("18446744073709551616")),
             ("/payload/nullifier", json!("03".repeat(31))),
+            ("/payload/proof", json!("42".repeat(255))),
+            ("/payload/now", json!("1795000100")),
+            ("/accepted/extra/challenge/mac", json!("5c".repeat(33))),
             ("/payload/requestHash", json!(format!("0x{}", "1a".repeat(31)))),
             ("/accepted/extra/challenge/nonce", json!("zz".repeat(32))),
         ] {

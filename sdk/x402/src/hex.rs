@@ -1,22 +1,33 @@
-//! 32-byte values as lowercase hexadecimal strings (64 digits, big-endian, no `0x`), the
-//! encoding of nonces, nullifiers and request hashes in the `zk-groth16` messages.
+//! Fixed-size byte strings as lowercase hexadecimal (two digits a byte, big-endian, no `0x`),
+//! the encoding of nonces, MACs, nullifiers, request hashes and proofs in the `zk-groth16`
+//! messages.
 
 use serde::{Deserialize, Deserializer, Serializer};
 
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
+/// Encodes bytes as lowercase hex digits.
+pub fn encode(bytes: &[u8]) -> String {
+    bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 0xf)] as char]).collect()
+}
+
 /// Encodes 32 bytes as 64 lowercase hex digits.
 pub fn encode32(bytes: &[u8; 32]) -> String {
-    bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 0xf)] as char]).collect()
+    encode(bytes)
 }
 
 /// Decodes exactly 64 hex digits (either case) into 32 bytes; `None` otherwise.
 pub fn decode32(text: &str) -> Option<[u8; 32]> {
+    decode(text)
+}
+
+/// Decodes exactly `2 * N` hex digits (either case) into `N` bytes; `None` otherwise.
+pub fn decode<const N: usize>(text: &str) -> Option<[u8; N]> {
     let digits = text.as_bytes();
-    if digits.len() != 64 {
+    if digits.len() != 2 * N {
         return None;
     }
-    let mut out = [0u8; 32];
+    let mut out = [0u8; N];
     for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
         *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
     }
@@ -32,15 +43,15 @@ fn nibble(digit: u8) -> Option<u8> {
     }
 }
 
-/// Serde adapter (`#[serde(with = "crate::hex")]`) for `[u8; 32]` fields.
-pub fn serialize<S: Serializer>(bytes: &[u8; 32], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&encode32(bytes))
+/// Serde adapter (`#[serde(with = "crate::hex")]`) for `[u8; N]` fields.
+pub fn serialize<const N: usize, S: Serializer>(bytes: &[u8; N], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&encode(bytes))
 }
 
-/// Serde adapter counterpart of [`serialize`]: refuses anything but 64 hex digits.
-pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<[u8; 32], D::Error> {
+/// Serde adapter counterpart of [`serialize`]: refuses anything but `2 * N` hex digits.
+pub fn deserialize<'de, const N: usize, D: Deserializer<'de>>(deserializer: D) -> Result<[u8; N], D::Error> {
     let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-    decode32(&text).ok_or_else(|| serde::de::Error::custom("expected 64 hexadecimal digits (32 bytes)"))
+    decode(&text).ok_or_else(|| serde::de::Error::custom(format!("expected {} hexadecimal digits ({N} bytes)", 2 * N)))
 }
 
 #[cfg(test)]

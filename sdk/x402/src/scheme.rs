@@ -1,10 +1,11 @@
-//! zk402's x402 scheme `zk-groth16`: the payer proves in zero knowledge that it holds an unspent
-//! receipt meeting the merchant's policy, has the verifier program check the proof on chain,
-//! and hands the merchant the verifying transaction.
+//! zk402's x402 scheme `zk-groth16`: the payer proves in zero knowledge that it spends one
+//! unspent credit of a receipt meeting the merchant's policy and sends the proof itself; the
+//! merchant's facilitator verifies it off chain and settles it on chain (the payer never signs
+//! or pays for a verification).
 //!
-//! Encodings: Solana addresses and transaction signatures are base58 text; 32-byte values
-//! (nonce, nullifier, request hash) are 64 lowercase hex digits, big-endian — the request hash
-//! and nullifier exactly as the program's `PaymentVerified` event carries them.
+//! Encodings: Solana addresses and transaction signatures are base58 text; byte strings
+//! (nonce, MAC, nullifier, request hash, proof) are lowercase hex, big-endian — the proof,
+//! request hash and nullifier exactly as the verifier program's instruction takes them.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +31,11 @@ impl Scheme {
     }
 }
 
-/// The merchant's single-use challenge as sent to the payer.
+/// Length of a proof in the verifier program's encoding (−A ‖ B ‖ C, big-endian), bytes.
+pub const PROOF_BYTES: usize = 256;
+
+/// The merchant's stateless challenge as sent to the payer: its fields and a MAC over them
+/// under a merchant secret, so issuing one writes nothing and only the merchant can mint one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChallengeInfo {
@@ -39,6 +44,12 @@ pub struct ChallengeInfo {
     pub nonce: [u8; 32],
     /// Unix time (seconds) after which the merchant refuses the challenge.
     pub expires_at: u64,
+    /// The HTTP method of the request the challenge pays for (with `resource.url`, the resource).
+    pub method: String,
+    /// The merchant's MAC over policy, method, URL, nonce and expiry (hex; see
+    /// `zk402_facilitator::challenge`).
+    #[serde(with = "crate::hex")]
+    pub mac: [u8; 32],
     /// The request hash the proof must carry as its fourth public input: a BN254 scalar,
     /// 32-byte big-endian (hex). Derived by the merchant from policy, nonce, expiry and
     /// resource URL (`zk402_circuit::Challenge::request_hash`).
@@ -58,16 +69,21 @@ pub struct ZkExtra {
     pub challenge: ChallengeInfo,
 }
 
-/// `payload` of a `zk-groth16` payment: what the payer proved and where.
+/// `payload` of a `zk-groth16` payment: the proof and its per-request public inputs (the
+/// fourth, `policy_hash`, is the policy's). The challenge it answers is the payload's
+/// `accepted.extra.challenge`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ZkPayload {
-    /// The receipt's nullifier (third public input), 32-byte big-endian (hex).
+    /// The Groth16 proof as the verifier program takes it: −A ‖ B ‖ C, big-endian (hex).
+    #[serde(with = "crate::hex")]
+    pub proof: [u8; PROOF_BYTES],
+    /// Public input `now`: the unix time (seconds) the proof claims.
+    pub now: i64,
+    /// The credit's nullifier (third public input), 32-byte big-endian (hex).
     #[serde(with = "crate::hex")]
     pub nullifier: [u8; 32],
     /// The request hash the proof carries (fourth public input), 32-byte big-endian (hex).
     #[serde(with = "crate::hex")]
     pub request_hash: [u8; 32],
-    /// Signature (base58) of the confirmed transaction whose `verify_payment` checked the proof.
-    pub transaction: String,
 }

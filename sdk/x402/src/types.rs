@@ -92,7 +92,8 @@ pub struct SettlementResponse {
     /// Why it was not (absent on success).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_reason: Option<String>,
-    /// The payer's address; zk402 merchants leave it out, since they do not learn it.
+    /// The payer's address in other schemes; zk402 never learns it (its facilitator puts the
+    /// credit's nullifier here, which names no payer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer: Option<String>,
     /// The transaction signature (empty when settlement failed).

@@ -24,8 +24,9 @@ pub struct ProofSubmission {
 /// Accounts of `verify_payment`.
 #[derive(Accounts)]
 pub struct VerifyPayment<'info> {
-    /// Submits the proof (and pays the fee when it is the fee payer); no rent is paid.
-    pub payer: Signer<'info>,
+    /// Whoever settles the proof (the merchant's facilitator): signs and pays the fee; no rent
+    /// is paid and nothing about it is recorded. The payer never appears here.
+    pub settler: Signer<'info>,
     /// The policy the proof claims to meet.
     pub policy: Account<'info, Policy>,
     /// The policy's shard that `submission.nullifier` hashes to (checked by `record_nullifier`).

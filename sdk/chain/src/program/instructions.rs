@@ -41,14 +41,14 @@ pub fn close_policy(authority: &Pubkey, policy: &Pubkey) -> Instruction {
 }
 
 /// `verify_payment`: verifies one proof against `policy` and records its nullifier in the
-/// policy's `set` (the shard it hashes to); `payer` signs.
+/// policy's `set` (the shard it hashes to); `settler` (the facilitator) signs.
 pub fn verify_payment(
-    payer: &Pubkey,
+    settler: &Pubkey,
     policy: &Pubkey,
     set: &NullifierSet,
     submission: &ProofSubmission,
 ) -> Instruction {
-    let metas = accounts::VerifyPayment { payer: *payer, policy: *policy, shard: set.shard_for(&submission.nullifier) }
+    let metas = accounts::VerifyPayment { settler: *settler, policy: *policy, shard: set.shard_for(&submission.nullifier) }
         .to_account_metas(None);
     build(metas, instruction::VerifyPayment { submission: submission.clone() })
 }

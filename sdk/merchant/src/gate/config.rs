@@ -9,9 +9,8 @@ use zk402_x402::Network;
 pub struct GateConfig {
     /// The merchant's policy account; proofs must be verified against it.
     pub policy: Pubkey,
-    /// The verifier program that must have verified the proof: the deployment of the program
-    /// this SDK was built with (`zk402_chain::program::PROGRAM_ID`), whose nullifier-record
-    /// addresses the gate derives.
+    /// The verifier program that settles the proofs: the deployment of the program this SDK
+    /// was built with (`zk402_chain::program::PROGRAM_ID`).
     pub program_id: Pubkey,
     /// The CAIP-2 network the policy lives on (advertised, and required of payloads).
     pub network: Network,
@@ -23,7 +22,7 @@ pub struct GateConfig {
     pub pay_to: String,
     /// Lifetime of a challenge, seconds.
     pub challenge_ttl_secs: u64,
-    /// Time the payer has to pay, prove and submit, seconds (advertised as `maxTimeoutSeconds`).
+    /// Time the payer has to prove and send its payment, seconds (advertised as `maxTimeoutSeconds`).
     pub max_timeout_seconds: u64,
     /// Public base URL of the protected service (scheme and authority, e.g.
     /// `https://api.example.com`); a request's resource URL is this plus its path and query.

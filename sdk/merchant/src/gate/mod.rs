@@ -1,50 +1,45 @@
 //! The x402 gate: a tower [`Layer`] that puts a price on every route behind it.
 //!
 //! ```text
-//! no PAYMENT-SIGNATURE                → 402 + PAYMENT-REQUIRED (fresh challenge)
-//! malformed PAYMENT-SIGNATURE         → 400 {error: <code>}
-//! payment refused                     → 402 + PAYMENT-REQUIRED (error, fresh challenge)
-//!                                           + PAYMENT-RESPONSE (success: false)
-//! payment confirmed on chain          → inner service's answer + PAYMENT-RESPONSE
-//! challenge store or chain unreachable → 503, the inner service is never called
+//! no PAYMENT-SIGNATURE                 → 402 + PAYMENT-REQUIRED (fresh stateless challenge)
+//! malformed PAYMENT-SIGNATURE          → 400 {error: <code>}
+//! payment refused                      → 402 + PAYMENT-REQUIRED (error, fresh challenge)
+//!                                            + PAYMENT-RESPONSE (success: false)
+//! payment verified (deferred) or       → inner service's answer + PAYMENT-RESPONSE
+//!   settled on chain (confirm)
+//! facilitator's store or chain down    → 503, the inner service is never called
 //! ```
 //!
-//! A payment is checked in this order: the payload's network, policy and program are ours;
-//! its challenge is reserved (single use); the challenge was issued for this policy and this
-//! resource, and its request hash is the payload's; then on chain (see [`confirm`]). The
-//! challenge is committed once everything passed, and released when anything failed.
+//! Challenges are minted with the merchant's challenge key and stored nowhere: an unpaid request
+//! writes nothing. A payment must answer a challenge for this request's method and URL; the
+//! gate's facilitator checks the rest (MAC, proof, nullifier), reserves the credit and settles.
 
 pub mod config;
-pub mod confirm;
 pub mod refusal;
 pub mod response;
 
 pub use config::GateConfig;
 pub use refusal::Refusal;
 
-use crate::challenge::{
-    Challenge, ChallengeStore, Reservation, StoreError, new_challenge, request_hash_bytes, unix_now,
-};
 use crate::metrics::MerchantMetrics;
 use axum::body::Body;
 use axum::response::Response;
-use confirm::{Expected, Unconfirmed, confirm_payment};
-use http::{HeaderValue, Request};
-use solana_signature::Signature;
+use http::{HeaderValue, Method, Request};
 use std::future::Future;
 use std::pin::Pin;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 use tower::{Layer, Service};
-use zk402_chain::{Chain, ChainError};
+use zk402_chain::Chain;
+use zk402_facilitator::store::NullifierStore;
+use zk402_facilitator::{Facilitator, SettleError, VerifyError, challenge, unix_now};
 use zk402_x402::{
     ChallengeInfo, PaymentPayload, PaymentRequired, PaymentRequirements, ResourceInfo, Scheme, SettlementResponse,
     X402_VERSION, ZkExtra, decode_header_bytes,
 };
 
-/// The layer: `Router::new().route(..).layer(X402Gate::new(config, chain, store))`.
+/// The layer: `Router::new().route(..).layer(X402Gate::new(config, facilitator))`.
 pub struct X402Gate<C, S> {
     shared: Arc<Shared<C, S>>,
 }
@@ -57,20 +52,20 @@ impl<C, S> Clone for X402Gate<C, S> {
 
 struct Shared<C, S> {
     config: GateConfig,
-    chain: C,
-    store: S,
+    facilitator: Arc<Facilitator<C, S>>,
     metrics: Arc<MerchantMetrics>,
 }
 
-impl<C: Chain + 'static, S: ChallengeStore> X402Gate<C, S> {
-    /// A gate with its own metrics (see [`X402Gate::metrics`]).
-    pub fn new(config: GateConfig, chain: C, store: S) -> Self {
-        X402Gate::with_metrics(config, chain, store, Arc::new(MerchantMetrics::new()))
+impl<C: Chain + 'static, S: NullifierStore> X402Gate<C, S> {
+    /// A gate with its own metrics (see [`X402Gate::metrics`]) that verifies and settles
+    /// through `facilitator` (whose challenge key it mints with).
+    pub fn new(config: GateConfig, facilitator: Arc<Facilitator<C, S>>) -> Self {
+        X402Gate::with_metrics(config, facilitator, Arc::new(MerchantMetrics::new()))
     }
 
     /// A gate that counts into `metrics` (shared with a `/metrics` route, or with other gates).
-    pub fn with_metrics(config: GateConfig, chain: C, store: S, metrics: Arc<MerchantMetrics>) -> Self {
-        X402Gate { shared: Arc::new(Shared { config, chain, store, metrics }) }
+    pub fn with_metrics(config: GateConfig, facilitator: Arc<Facilitator<C, S>>, metrics: Arc<MerchantMetrics>) -> Self {
+        X402Gate { shared: Arc::new(Shared { config, facilitator, metrics }) }
     }
 
     /// The gate's metrics.
@@ -107,7 +102,7 @@ where
     I: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
     I::Future: Send,
     C: Chain + 'static,
-    S: ChallengeStore,
+    S: NullifierStore,
 {
     type Response = Response;
     type Error = I::Error;
@@ -124,9 +119,10 @@ where
         let shared = Arc::clone(&self.shared);
         let signature = request.headers().get(response::PAYMENT_SIGNATURE).cloned();
         let path = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        let method = request.method().clone();
         Box::pin(async move {
-            let resource = shared.config.resource_url(&path);
-            match shared.admit(signature, resource).await {
+            let target = Target { method, url: shared.config.resource_url(&path) };
+            match shared.admit(signature, &target).await {
                 Admission::Paid(settlement) => {
                     let mut answer = inner.call(request).await?;
                     response::add_settlement(&mut answer, &settlement);
@@ -136,6 +132,12 @@ where
             }
         })
     }
+}
+
+/// The request being paid for.
+struct Target {
+    method: Method,
+    url: String,
 }
 
 /// What the gate decided about one request.
@@ -149,170 +151,126 @@ enum Admission {
 /// Why a payment did not go through.
 enum Failure {
     Refused(Refusal),
-    Store(StoreError),
-    Chain(ChainError),
+    /// The nullifier store failed, or settlement did not confirm in time.
+    Store(String),
+    /// The chain could not be read.
+    Chain(String),
 }
 
-impl From<Refusal> for Failure {
-    fn from(refusal: Refusal) -> Failure {
-        Failure::Refused(refusal)
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Failure {
-        Failure::Store(error)
-    }
-}
-
-impl From<Unconfirmed> for Failure {
-    fn from(unconfirmed: Unconfirmed) -> Failure {
-        match unconfirmed {
-            Unconfirmed::Refused(refusal) => Failure::Refused(refusal),
-            Unconfirmed::Chain(error) => Failure::Chain(error),
+impl From<VerifyError> for Failure {
+    fn from(error: VerifyError) -> Failure {
+        match error {
+            VerifyError::Invalid(invalid) => Failure::Refused(Refusal::Invalid(invalid)),
+            VerifyError::Chain(e) => Failure::Chain(e.to_string()),
+            VerifyError::Store(e) => Failure::Store(e.to_string()),
         }
     }
 }
 
-impl<C: Chain, S: ChallengeStore> Shared<C, S> {
-    async fn admit(&self, signature: Option<HeaderValue>, resource: String) -> Admission {
+impl From<SettleError> for Failure {
+    fn from(error: SettleError) -> Failure {
+        match error {
+            SettleError::Verify(e) => e.into(),
+            SettleError::Failed(reason) => Failure::Refused(Refusal::Settlement(reason)),
+            other => Failure::Store(other.to_string()),
+        }
+    }
+}
+
+impl<C: Chain + 'static, S: NullifierStore> Shared<C, S> {
+    async fn admit(&self, signature: Option<HeaderValue>, target: &Target) -> Admission {
         let Some(header) = signature else {
-            return self.payment_required(resource, None).await;
+            return self.payment_required(target, None);
         };
         let payload = match decode_header_bytes::<PaymentPayload>(header.as_bytes()) {
             Ok(payload) => payload,
             Err(e) => return self.bad_request(e.code(), &e.to_string()),
         };
-        let Ok(tx) = Signature::from_str(&payload.payload.transaction) else {
-            return self.bad_request("invalid_transaction_signature", "payload.transaction is not a base58 signature");
-        };
-        match self.settle(&payload, &tx, &resource).await {
-            Ok(()) => {
+        let started = Instant::now();
+        let outcome = self.pay(&payload, target).await;
+        self.metrics.confirmation(started.elapsed());
+        match outcome {
+            Ok(transaction) => {
                 self.metrics.accepted();
-                Admission::Paid(self.settlement(payload.payload.transaction, None))
+                Admission::Paid(self.settlement(transaction.unwrap_or_default(), None))
             }
             Err(Failure::Refused(refusal)) => {
-                self.metrics.refused(refusal);
-                self.payment_required(resource, Some(refusal)).await
+                self.metrics.refused(&refusal);
+                self.payment_required(target, Some(refusal))
             }
-            Err(Failure::Store(e)) => self.store_down(&e),
-            Err(Failure::Chain(e)) => {
+            Err(Failure::Store(message)) => {
+                self.metrics.store_error();
+                tracing::warn!(error = %message, "nullifier store unavailable; refusing to serve");
+                Admission::Answer(response::unavailable("store_unavailable", "payments cannot be checked now"))
+            }
+            Err(Failure::Chain(message)) => {
                 self.metrics.chain_error();
-                tracing::warn!(error = %e, "chain unavailable; refusing to serve");
+                tracing::warn!(error = %message, "chain unavailable; refusing to serve");
                 Admission::Answer(response::unavailable("chain_unavailable", "payments cannot be checked on chain now"))
             }
         }
     }
 
-    /// Reserve → check → commit, or release on any failure.
-    async fn settle(&self, payload: &PaymentPayload, tx: &Signature, resource: &str) -> Result<(), Failure> {
-        self.check_terms(&payload.accepted)?;
-        let nonce = payload.accepted.extra.challenge.nonce;
-        let challenge = match self.store.reserve(&nonce, unix_now()).await? {
-            Reservation::Reserved(challenge) => challenge,
-            Reservation::AlreadyUsed => return Err(Refusal::ChallengeUsed.into()),
-            Reservation::Unknown => return Err(Refusal::ChallengeUnknown.into()),
-            Reservation::Expired => return Err(Refusal::ChallengeExpired.into()),
-            Reservation::InUse => return Err(Refusal::ChallengeInUse.into()),
-        };
-        match self.check_payment(&challenge, payload, tx, resource).await {
-            Ok(()) => Ok(self.store.commit(&nonce, &payload.payload.transaction).await?),
-            Err(failure) => {
-                if let Err(e) = self.store.release(&nonce).await {
-                    self.metrics.store_error();
-                    tracing::warn!(error = %e, "could not release a challenge; it stays reserved until it expires");
-                }
-                Err(failure)
-            }
+    /// The payment answers a challenge for this request; the facilitator verifies it (reserving
+    /// its credit) and settles it.
+    async fn pay(&self, payload: &PaymentPayload, target: &Target) -> Result<Option<String>, Failure> {
+        let challenge = &payload.accepted.extra.challenge;
+        if payload.resource.as_ref().map(|r| r.url.as_str()) != Some(target.url.as_str()) {
+            return Err(Failure::Refused(Refusal::ResourceMismatch));
         }
+        if challenge.method != target.method.as_str() {
+            return Err(Failure::Refused(Refusal::MethodMismatch));
+        }
+        let requirements = self.requirements(challenge.clone());
+        self.facilitator.verify(payload, &requirements).await?;
+        Ok(self.facilitator.settle(payload, &requirements).await?)
     }
 
-    /// The payment names our network, policy and verifier program.
-    fn check_terms(&self, accepted: &PaymentRequirements) -> Result<(), Refusal> {
-        if accepted.network != self.config.network {
-            return Err(Refusal::NetworkMismatch);
+    /// Our requirements around `challenge`.
+    fn requirements(&self, challenge: ChallengeInfo) -> PaymentRequirements {
+        let config = &self.config;
+        PaymentRequirements {
+            scheme: Scheme::ZkGroth16,
+            network: config.network.clone(),
+            amount: config.amount,
+            asset: config.asset.clone(),
+            pay_to: config.pay_to.clone(),
+            max_timeout_seconds: config.max_timeout_seconds,
+            extra: ZkExtra {
+                policy: config.policy.to_string(),
+                verifier_program: config.program_id.to_string(),
+                challenge,
+            },
         }
-        if accepted.extra.policy != self.config.policy.to_string() {
-            return Err(Refusal::PolicyMismatch);
-        }
-        if accepted.extra.verifier_program != self.config.program_id.to_string() {
-            return Err(Refusal::ProgramMismatch);
-        }
-        Ok(())
-    }
-
-    /// The reserved challenge fits this request and the payload, and the chain confirms it.
-    async fn check_payment(
-        &self,
-        challenge: &Challenge,
-        payload: &PaymentPayload,
-        tx: &Signature,
-        resource: &str,
-    ) -> Result<(), Failure> {
-        if challenge.policy != self.config.policy.to_bytes() {
-            return Err(Refusal::PolicyMismatch.into());
-        }
-        if challenge.resource != resource {
-            return Err(Refusal::ResourceMismatch.into());
-        }
-        let request_hash = request_hash_bytes(challenge);
-        if payload.payload.request_hash != request_hash {
-            return Err(Refusal::RequestHashMismatch.into());
-        }
-        let expected = Expected {
-            program_id: &self.config.program_id,
-            policy: &self.config.policy,
-            request_hash: &request_hash,
-            nullifier: &payload.payload.nullifier,
-        };
-        let started = Instant::now();
-        let confirmed = confirm_payment(&self.chain, tx, expected).await;
-        self.metrics.confirmation(started.elapsed());
-        Ok(confirmed?)
     }
 
     /// A 402 with a fresh challenge (and the refusal, if any).
-    async fn payment_required(&self, resource: String, refusal: Option<Refusal>) -> Admission {
+    fn payment_required(&self, target: &Target, refusal: Option<Refusal>) -> Admission {
         let config = &self.config;
-        let challenge = match new_challenge(config.policy.to_bytes(), resource, unix_now(), config.challenge_ttl_secs) {
-            Ok(challenge) => challenge,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot create a challenge");
-                return Admission::Answer(response::unavailable(
-                    "challenge_unavailable",
-                    "cannot issue a challenge now",
-                ));
-            }
-        };
-        if let Err(e) = self.store.issue(&challenge).await {
-            return self.store_down(&e);
-        }
+        let key = &self.facilitator.config().challenge_key;
+        let method = target.method.as_str();
+        let challenge =
+            match challenge::mint(key, &config.policy.to_bytes(), method, &target.url, unix_now(), config.challenge_ttl_secs)
+            {
+                Ok(challenge) => challenge,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot mint a challenge");
+                    return Admission::Answer(response::unavailable(
+                        "challenge_unavailable",
+                        "cannot issue a challenge now",
+                    ));
+                }
+            };
         self.metrics.payment_required();
         let required = PaymentRequired {
             x402_version: X402_VERSION,
-            error: Some(refusal.map_or("PAYMENT-SIGNATURE header is required", Refusal::message).to_owned()),
+            error: Some(refusal.as_ref().map_or("PAYMENT-SIGNATURE header is required".into(), Refusal::message)),
             resource: ResourceInfo {
-                url: challenge.resource.clone(),
+                url: target.url.clone(),
                 description: config.description.clone(),
                 mime_type: config.mime_type.clone(),
             },
-            accepts: vec![PaymentRequirements {
-                scheme: Scheme::ZkGroth16,
-                network: config.network.clone(),
-                amount: config.amount,
-                asset: config.asset.clone(),
-                pay_to: config.pay_to.clone(),
-                max_timeout_seconds: config.max_timeout_seconds,
-                extra: ZkExtra {
-                    policy: config.policy.to_string(),
-                    verifier_program: config.program_id.to_string(),
-                    challenge: ChallengeInfo {
-                        nonce: challenge.nonce,
-                        expires_at: challenge.expires_at,
-                        request_hash: request_hash_bytes(&challenge),
-                    },
-                },
-            }],
+            accepts: vec![self.requirements(challenge)],
             extensions: None,
         };
         let failed = refusal.map(|r| self.settlement(String::new(), Some(r)));
@@ -332,11 +290,5 @@ impl<C: Chain, S: ChallengeStore> Shared<C, S> {
     fn bad_request(&self, code: &'static str, message: &str) -> Admission {
         self.metrics.bad_request(code);
         Admission::Answer(response::bad_request(code, message))
-    }
-
-    fn store_down(&self, error: &StoreError) -> Admission {
-        self.metrics.store_error();
-        tracing::warn!(error = %error, "challenge store unavailable; refusing to serve");
-        Admission::Answer(response::unavailable("store_unavailable", "payments cannot be checked now"))
     }
 }

@@ -1,0 +1,163 @@
+//! x402 v2's facilitator API over HTTP (axum), with the spec's JSON names:
+//!
+//! ```text
+//! GET  /supported → {kinds: [{x402Version, scheme, network}], extensions: [], signers}
+//! POST /verify    {x402Version, paymentPayload, paymentRequirements}
+//!                 → 200 {isValid, invalidReason?, payer?}
+//! POST /settle    (same body) → 200 {success, errorReason?, payer?, transaction, network}
+//! GET  /metrics   → Prometheus text format
+//! ```
+//!
+//! A body that is not such a request (bad JSON, another version, scheme or network) is 400
+//! `{error, message}`; a chain or store outage is 503: fail closed. `payer` is the credit's
+//! nullifier (hex) — zk402 never learns who pays. In `deferred` mode a successful settlement
+//! names no transaction yet (`transaction: ""`).
+
+use crate::settle::SettleError;
+use crate::store::NullifierStore;
+use crate::verify::VerifyError;
+use crate::{Facilitator, Mode};
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use solana_signer::Signer;
+use std::sync::Arc;
+use zk402_chain::Chain;
+use zk402_x402::{
+    HeaderError, HeaderMessage, PaymentPayload, PaymentRequirements, Scheme, SettlementResponse, X402_VERSION, hex,
+};
+
+/// `POST /verify` and `POST /settle` bodies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FacilitatorRequest {
+    /// Protocol version (2).
+    pub x402_version: u64,
+    /// The client's payment (the decoded `PAYMENT-SIGNATURE`).
+    pub payment_payload: PaymentPayload,
+    /// The requirements the resource server holds the payment to.
+    pub payment_requirements: PaymentRequirements,
+}
+
+/// `POST /verify` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyResponse {
+    /// Whether the payment is valid (and its credit now reserved).
+    pub is_valid: bool,
+    /// Why not (an [`Invalid`](crate::Invalid) code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_reason: Option<String>,
+    /// The credit's nullifier (hex): never a payer identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer: Option<String>,
+}
+
+/// The router serving `facilitator`.
+pub fn router<C: Chain + 'static, S: NullifierStore>(facilitator: Arc<Facilitator<C, S>>) -> Router {
+    Router::new()
+        .route("/supported", get(supported::<C, S>))
+        .route("/verify", post(verify::<C, S>))
+        .route("/settle", post(settle::<C, S>))
+        .route("/metrics", get(metrics::<C, S>))
+        .with_state(facilitator)
+}
+
+async fn supported<C: Chain + 'static, S: NullifierStore>(State(f): State<Arc<Facilitator<C, S>>>) -> Json<Value> {
+    Json(json!({
+        "kinds": [{
+            "x402Version": X402_VERSION,
+            "scheme": Scheme::ZkGroth16.as_str(),
+            "network": f.config.network.as_str(),
+        }],
+        "extensions": [],
+        "signers": { f.config.network.as_str(): [f.fee_payer.pubkey().to_string()] },
+    }))
+}
+
+async fn verify<C: Chain + 'static, S: NullifierStore>(
+    State(f): State<Arc<Facilitator<C, S>>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let request = match decode(&body) {
+        Ok(request) => request,
+        Err(answer) => return answer,
+    };
+    let payer = Some(hex::encode32(&request.payment_payload.payload.nullifier));
+    match f.verify(&request.payment_payload, &request.payment_requirements).await {
+        Ok(_) => Json(VerifyResponse { is_valid: true, invalid_reason: None, payer }).into_response(),
+        Err(VerifyError::Invalid(invalid)) => {
+            Json(VerifyResponse { is_valid: false, invalid_reason: Some(invalid.code().into()), payer }).into_response()
+        }
+        Err(e) => unavailable(&e.to_string()),
+    }
+}
+
+async fn settle<C: Chain + 'static, S: NullifierStore>(
+    State(f): State<Arc<Facilitator<C, S>>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let request = match decode(&body) {
+        Ok(request) => request,
+        Err(answer) => return answer,
+    };
+    let payer = Some(hex::encode32(&request.payment_payload.payload.nullifier));
+    let network = f.config.network.clone();
+    let answer = |success: bool, error_reason: Option<String>, transaction: String| {
+        Json(SettlementResponse { success, error_reason, payer: payer.clone(), transaction, network: network.clone() })
+            .into_response()
+    };
+    match f.settle(&request.payment_payload, &request.payment_requirements).await {
+        Ok(transaction) => answer(true, None, transaction.unwrap_or_default()),
+        Err(SettleError::Verify(VerifyError::Invalid(invalid))) => {
+            answer(false, Some(invalid.code().into()), String::new())
+        }
+        Err(SettleError::Failed(reason)) => answer(false, Some(reason), String::new()),
+        Err(SettleError::Timeout) if f.config.mode == Mode::Confirm => {
+            answer(false, Some("settlement_timeout".into()), String::new())
+        }
+        Err(e) => unavailable(&e.to_string()),
+    }
+}
+
+async fn metrics<C: Chain + 'static, S: NullifierStore>(State(f): State<Arc<Facilitator<C, S>>>) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], f.metrics.render())
+        .into_response()
+}
+
+/// Decodes a request body, with the header decoder's envelope checks on the payload (so an
+/// unsupported version, scheme or network has its own code).
+fn decode(body: &[u8]) -> Result<FacilitatorRequest, Response> {
+    let json: Value = serde_json::from_slice(body).map_err(|e| bad_request("invalid_json", &e.to_string()))?;
+    if json.get("x402Version").and_then(Value::as_u64) != Some(X402_VERSION) {
+        return Err(bad_request("unsupported_version", "x402Version must be 2"));
+    }
+    for (field, check) in [
+        ("paymentPayload", PaymentPayload::check_envelope as fn(&Value) -> Result<(), HeaderError>),
+        ("paymentRequirements", check_requirements),
+    ] {
+        let part = json.get(field).ok_or_else(|| bad_request("invalid_request", &format!("{field} is required")))?;
+        check(part).map_err(|e| bad_request(e.code(), &e.to_string()))?;
+    }
+    serde_json::from_value(json).map_err(|e| bad_request("invalid_request", &e.to_string()))
+}
+
+/// Requirements are checked as a payload's `accepted` entry is.
+fn check_requirements(requirements: &Value) -> Result<(), HeaderError> {
+    PaymentPayload::check_envelope(&json!({"x402Version": X402_VERSION, "accepted": requirements}))
+}
+
+fn bad_request(code: &str, message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": code, "message": message}))).into_response()
+}
+
+fn unavailable(message: &str) -> Response {
+    tracing::warn!(error = message, "facilitator unavailable");
+    (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"error": "facilitator_unavailable", "message": message})))
+        .into_response()
+}
