@@ -1,7 +1,8 @@
 //! Harness of the end-to-end tests: a fresh in-process cluster with the demo world (mint,
-//! merchant, issuer, payer, policy), the cluster served over real JSON-RPC on loopback, the
-//! prover service and the merchant app (x402 gate + issuer) on loopback, and a payer that reaches
-//! all of them over HTTP — the same code the CLI runs against a real cluster.
+//! merchant, issuer, facilitator key, payer, policy), the cluster served over real JSON-RPC on
+//! loopback, the prover service and the merchant app (x402 gate + facilitator + issuer) on
+//! loopback, and a payer that reaches all of them over HTTP — the same code the CLI runs against
+//! a real cluster.
 
 use solana_keypair::Keypair;
 use std::net::SocketAddr;
@@ -14,10 +15,11 @@ use url::Url;
 use zk402_chain::endpoint::{ChainBackend, ChainConfig};
 use zk402_chain::local::LocalChain;
 use zk402_chain::resilience::{BreakerConfig, RetryPolicy};
+pub use zk402_cli::app::MerchantSetup;
 use zk402_cli::app::{RunningMerchant, spawn_for_world};
 use zk402_cli::world::{Terms, World};
 use zk402_merchant::metrics::render_rpc;
-use zk402_payer::{HttpProver, Offer, PaidProof, Payer, Wallet};
+use zk402_payer::{HttpProver, Offer, Payer, Proven, Wallet};
 use zk402_prover::service::config::{ServiceConfig, ServiceSettings};
 use zk402_x402::Network;
 
@@ -118,18 +120,6 @@ pub fn rpc_backend_with_breaker(urls: &[Url], breaker: BreakerConfig) -> Arc<Cha
     Arc::new(ChainBackend::rpc(&config).expect("rpc backend"))
 }
 
-/// Options of one merchant.
-pub struct MerchantOptions {
-    /// Lifetime of its challenges, seconds.
-    pub challenge_ttl_secs: u64,
-}
-
-impl Default for MerchantOptions {
-    fn default() -> MerchantOptions {
-        MerchantOptions { challenge_ttl_secs: 120 }
-    }
-}
-
 /// The merchant app of `world` on loopback, reaching the chain through `chain`; its metrics
 /// include the RPC fallback's counters.
 pub async fn serve_merchant(
@@ -137,10 +127,10 @@ pub async fn serve_merchant(
     network: &Network,
     chain: Arc<ChainBackend>,
     dir: &std::path::Path,
-    options: MerchantOptions,
+    setup: MerchantSetup,
 ) -> RunningMerchant {
     let extra = rpc_metrics(&chain);
-    spawn_for_world(world, network, chain, dir, options.challenge_ttl_secs, extra).await.expect("merchant server")
+    spawn_for_world(world, network, chain, dir, setup, extra).await.expect("merchant server")
 }
 
 /// Renders `chain`'s RPC fallback counters for a merchant's `/metrics` (empty for the
@@ -150,18 +140,17 @@ pub fn rpc_metrics(chain: &Arc<ChainBackend>) -> impl Fn() -> String + Clone + S
     move || chain.rpc_stats().map(|stats| render_rpc(&stats)).unwrap_or_default()
 }
 
-/// Pays the merchant behind `url`, obtains the receipt from the issuer at `issuer_url` and has
-/// the proof verified on chain; the caller redeems it (shared by the end-to-end tests and the
+/// Pays the merchant behind `url` for one credit, obtains the receipt from the issuer at
+/// `issuer_url` and proves; the caller redeems the proof (shared by the end-to-end tests and the
 /// monitoring suites).
-pub async fn pay_and_prove(payer: &HttpPayer, url: &str, issuer_url: &str) -> (Offer, PaidProof) {
+pub async fn pay_and_prove(payer: &HttpPayer, url: &str, issuer_url: &str) -> (Offer, Proven) {
     let offer = payer.offer(url).await.expect("offer").expect("402");
     let mint = offer.accepted.asset.parse().expect("mint");
     let pay_to = offer.accepted.pay_to.parse().expect("payTo");
     let transfer = payer.pay(&mint, &pay_to, offer.accepted.amount).await.expect("payment");
     payer.obtain_receipt(issuer_url, &offer.policy.issuer, &transfer).await.expect("receipt");
     let proven = payer.prove(&offer).await.expect("proof");
-    let paid = payer.verify_on_chain(&offer, proven).await.expect("verified on chain");
-    (offer, paid)
+    (offer, proven)
 }
 
 /// Everything one scenario needs.
@@ -191,7 +180,7 @@ impl Scene {
     /// through `merchant_rpc` (default: the facade alone).
     pub async fn start(terms: Terms) -> Scene {
         let chain = LocalChain::start().await;
-        chain.set_unix_time(zk402_merchant::challenge::unix_now() as i64).await.expect("clock");
+        chain.set_unix_time(zk402_facilitator::unix_now() as i64).await.expect("clock");
         let network = Network::from_genesis_hash(&chain.genesis_hash().to_string()).expect("network id");
         let world = World::create(&chain, terms).await.expect("world");
         let (rpc_url, rpc_task) = serve_rpc(&chain).await;
@@ -202,7 +191,7 @@ impl Scene {
             &network,
             rpc_backend(std::slice::from_ref(&rpc_url)),
             dir.path(),
-            MerchantOptions::default(),
+            MerchantSetup::default(),
         )
         .await;
         Scene { chain, network, world, rpc_url, prover_url, merchant, dir, _servers: vec![rpc_task, prover_task] }

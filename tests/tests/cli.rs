@@ -1,6 +1,6 @@
 //! The configuration-driven commands a real deployment runs (`zk402 merchant create-policy`,
-//! `merchant serve`, `payer pay`, `payer access`), pointed by their TOML files at a cluster
-//! reached over JSON-RPC (the in-process runtime behind the facade) — no in-process shortcut.
+//! `merchant serve`, `payer pay`, `payer access` proving in-process), pointed by their TOML files
+//! at a cluster reached over JSON-RPC (the in-process runtime behind the facade).
 
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -28,6 +28,8 @@ async fn merchant_and_payer_commands_run_from_their_configuration() {
     let issuer_key = dir.join("issuer.key");
     commands::issuer_key(&issuer_key).expect("issuer key");
     assert!(commands::issuer_key(&issuer_key).is_err(), "an existing key is never overwritten");
+    let challenge_key = dir.join("challenge.key");
+    commands::challenge_key(&challenge_key).expect("challenge key");
 
     let policy = policy_address(&authority.pubkey(), 7);
     let merchant_toml = dir.join("merchant.toml");
@@ -43,8 +45,10 @@ recipient = "{recipient}"
 price = 1000000
 issuer_key_file = "{key}"
 issuer_ledger = "{ledger}"
-challenge_store = "sqlite:{store}"
 challenge_ttl_secs = 120
+challenge_key_file = "{challenge_key}"
+nullifier_store = "sqlite:{store}"
+fee_payer_keypair_file = "{fee_payer}"
 
 [cluster]
 network = "{network}"
@@ -54,7 +58,9 @@ rpc_urls = ["{rpc}"]
             recipient = recipient.pubkey(),
             key = issuer_key.display(),
             ledger = dir.join("cli-issuer.sqlite").display(),
-            store = dir.join("cli-challenges.sqlite").display(),
+            store = dir.join("cli-nullifiers.sqlite").display(),
+            challenge_key = challenge_key.display(),
+            fee_payer = keypair_file(dir, "facilitator.json", &scene.world.facilitator).display(),
             network = scene.network,
             rpc = scene.rpc_url,
         ),
@@ -91,7 +97,7 @@ rpc_urls = ["{rpc}"]
         format!(
             r#"keypair_file = "{keypair}"
 wallet_file = "{wallet}"
-prover_url = "{prover}"
+zkey = "{zkey}"
 
 [cluster]
 network = "{network}"
@@ -99,7 +105,7 @@ rpc_urls = ["{rpc}"]
 "#,
             keypair = keypair_file(dir, "payer.json", &scene.world.payer).display(),
             wallet = dir.join("cli-wallet.json").display(),
-            prover = scene.prover_url,
+            zkey = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ceremony/test-ceremony/payment_final.zkey").display(),
             network = scene.network,
             rpc = scene.rpc_url,
         ),

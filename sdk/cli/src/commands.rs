@@ -51,8 +51,9 @@ fn chain(cluster: &crate::config::ClusterConfig) -> Result<ChainBackend, String>
     ChainBackend::rpc(&cluster.chain()?).map_err(|e| e.to_string())
 }
 
-/// `zk402 issuer-key --out FILE`.
-pub fn issuer_key(out: &Path) -> CommandResult {
+/// Writes 32 fresh bytes from the OS RNG as 64 hex digits to a new file `out` (mode 0600;
+/// never overwrites).
+fn write_secret(out: &Path) -> CommandResult {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| format!("randomness: {e}"))?;
     let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
@@ -62,7 +63,20 @@ pub fn issuer_key(out: &Path) -> CommandResult {
         .mode(0o600)
         .open(out)
         .map_err(|e| format!("{}: {e}", out.display()))?;
-    file.write_all(hex.as_bytes()).map_err(|e| format!("{}: {e}", out.display()))?;
+    file.write_all(hex.as_bytes()).map_err(|e| format!("{}: {e}", out.display()))
+}
+
+/// `zk402 challenge-key --out FILE`: the merchant's challenge MAC key, shared by its gates and
+/// facilitators.
+pub fn challenge_key(out: &Path) -> CommandResult {
+    write_secret(out)?;
+    println!("challenge key written to {}", out.display());
+    Ok(())
+}
+
+/// `zk402 issuer-key --out FILE`.
+pub fn issuer_key(out: &Path) -> CommandResult {
+    write_secret(out)?;
     let key = read_key(out)?;
     println!(
         "issuer key written to {} (public key Ax={} Ay={})",
@@ -111,17 +125,20 @@ pub async fn serve(config: &Path) -> CommandResult {
     crate::app::serve_configured(chain, &config).await
 }
 
-/// The proof source a payer configuration names.
+/// The proof source a payer configuration names: in-process with `zkey` (and `wasm`, by default
+/// the repository's compiled circuit) unless `prover_url` names a remote prover — which sees
+/// the receipt's secret, so only a trusted one.
 fn prover(config: &PayerConfig) -> Result<AnyProver, String> {
-    match (&config.prover_url, &config.zkey, &config.wasm) {
-        (Some(url), _, _) => {
+    match (&config.prover_url, &config.zkey) {
+        (Some(url), _) => {
             Ok(AnyProver::Http(HttpProver::new(url, None, RetryPolicy::default(), Duration::from_secs(30))?))
         }
-        (None, Some(zkey), Some(wasm)) => {
-            let prover = zk402_prover::Prover::load(zkey, wasm).map_err(|e| e.to_string())?;
+        (None, Some(zkey)) => {
+            let wasm = config.wasm.clone().unwrap_or_else(|| zk402_circuit::artifacts::ArtifactPaths::committed().wasm);
+            let prover = zk402_prover::Prover::load(zkey, &wasm).map_err(|e| e.to_string())?;
             Ok(AnyProver::Local(LocalProver(Arc::new(prover))))
         }
-        _ => Err("the payer configuration needs prover_url, or zkey and wasm".into()),
+        (None, None) => Err("the payer configuration needs zkey (proving in-process) or prover_url".into()),
     }
 }
 
@@ -177,7 +194,10 @@ pub async fn credits(config: &Path, url: &str) -> CommandResult {
 pub async fn access(config: &Path, url: &str) -> CommandResult {
     let payer = payer(config)?;
     let access = payer.access(url).await.map_err(|e| e.to_string())?;
-    eprintln!("HTTP {} — verified on chain by {}", access.status, access.settlement.transaction);
+    match access.settlement.transaction.as_str() {
+        "" => eprintln!("HTTP {} — proof verified by the merchant; settlement on chain follows", access.status),
+        tx => eprintln!("HTTP {} — settled on chain by {tx}", access.status),
+    }
     std::io::stdout().write_all(&access.body).map_err(|e| e.to_string())
 }
 

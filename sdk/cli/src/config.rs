@@ -157,11 +157,12 @@ pub struct PayerConfig {
     pub keypair_file: PathBuf,
     /// The receipt wallet file.
     pub wallet_file: PathBuf,
-    /// Prover service URL; without it, proofs are made in-process with `zkey` and `wasm`.
+    /// A remote prover service to prove with instead of in-process. It receives the receipt's
+    /// secret and can spend its credits: set it only for a prover you trust with them.
     pub prover_url: Option<String>,
-    /// Proving key for in-process proofs.
+    /// Proving key (the merchant's ceremony zkey) for in-process proofs, the default.
     pub zkey: Option<PathBuf>,
-    /// Compiled circuit for in-process proofs.
+    /// Compiled circuit for in-process proofs [default: the repository's circuits/build].
     pub wasm: Option<PathBuf>,
 }
 

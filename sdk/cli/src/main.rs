@@ -1,9 +1,9 @@
 //! `zk402`: private pay-per-request access to x402 APIs on Solana.
 //!
-//! The flow: a payer pays the merchant in an SPL token (USDC) and gets a receipt signed by the
-//! merchant's issuer; to use a paid API it proves in zero knowledge that it holds an unspent
-//! receipt meeting the merchant's policy, the verifier program checks the proof on chain and
-//! records its nullifier, and the merchant serves the request after reading that record.
+//! The flow: a payer buys credits in an SPL token (USDC) and gets a receipt signed by the
+//! merchant's issuer; to use a paid API it proves in zero knowledge that it spends an unspent
+//! credit of a receipt meeting the merchant's policy; the merchant's facilitator verifies the
+//! proof, serves, and settles it on chain, where the verifier program records its nullifier.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -20,12 +20,13 @@ const LONG_ABOUT: &str = "\
 Private pay-per-request access to x402 (HTTP 402) APIs on Solana.
 
 Flow: 1. the merchant registers a policy on chain (`merchant create-policy`) and serves its API
-behind the x402 gate (`merchant serve`), which answers 402 with the policy and a single-use
-challenge. 2. The payer pays in USDC and gets a receipt from the merchant's issuer (`payer
-pay`). 3. The payer requests the API (`payer access`): it proves in zero knowledge that an
-unspent receipt meets the policy, without revealing which payment; the verifier program checks
-the proof on chain and records the receipt's nullifier; the merchant confirms that record and
-serves the request.
+behind the x402 gate (`merchant serve`), which answers 402 with the policy and a stateless
+challenge. 2. The payer buys credits in USDC and gets a receipt from the merchant's issuer
+(`payer pay --credits N`). 3. The payer requests the API (`payer access`): it proves in zero
+knowledge, in-process, that an unspent credit of a receipt meets the policy, without revealing
+which payment, and sends the proof; the merchant's facilitator verifies it off chain, reserves
+the credit, serves, and settles proofs in batches on chain, where the verifier program records
+their nullifiers. The payer's wallet appears on chain only in its payment.
 
 `zk402 demo` runs all of it on the embedded default: an in-process Solana runtime with the
 verifier program, a USDC-like mint and the committed (INSECURE, test-only) ceremony key.";
@@ -42,6 +43,13 @@ enum Command {
     Payer(PayerCommand),
     /// Writes a new issuer key (32-byte seed from the OS RNG, hex) to a file (mode 0600).
     IssuerKey {
+        /// Where to write it; refuses to overwrite.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Writes a new challenge key (32 bytes from the OS RNG, hex; the MAC key of the
+    /// merchant's stateless 402 challenges) to a file (mode 0600).
+    ChallengeKey {
         /// Where to write it; refuses to overwrite.
         #[arg(long)]
         out: PathBuf,
@@ -137,6 +145,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Demo => zk402_cli::demo::run().await,
             Command::IssuerKey { out } => zk402_cli::commands::issuer_key(&out),
+            Command::ChallengeKey { out } => zk402_cli::commands::challenge_key(&out),
             Command::Merchant(MerchantCommand::CreatePolicy {
                 config,
                 authority,

@@ -161,6 +161,13 @@ impl LocalChain {
         Ok(loaded)
     }
 
+    /// Every transaction this cluster executed (successful or failed), in no particular order:
+    /// what an audit of what the chain reveals reads.
+    pub fn ledger(&self) -> Result<Vec<ConfirmedTransaction>, ChainError> {
+        let ledger = self.shared.ledger.lock().map_err(|_| transport("ledger lock poisoned"))?;
+        Ok(ledger.values().cloned().collect())
+    }
+
     fn record(&self, confirmed: ConfirmedTransaction) -> Result<(), ChainError> {
         let mut ledger = self.shared.ledger.lock().map_err(|_| transport("ledger lock poisoned"))?;
         ledger.insert(confirmed.signature, confirmed);
