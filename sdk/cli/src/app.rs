@@ -117,7 +117,7 @@ pub fn spawn(
 }
 
 /// How a demo or test merchant challenges and settles.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MerchantSetup {
     /// Lifetime of its challenges, seconds.
     pub challenge_ttl_secs: u64,
@@ -125,13 +125,15 @@ pub struct MerchantSetup {
     pub mode: Mode,
     /// How its facilitator batches settlements.
     pub settle: SettleConfig,
+    /// Its challenge key (default: a fresh one).
+    pub challenge_key: Option<ChallengeKey>,
 }
 
 impl Default for MerchantSetup {
     /// Challenges of 120 s, `deferred` mode, batches of up to 10 flushed after 500 ms.
     fn default() -> MerchantSetup {
         let settle = SettleConfig { flush_after: Duration::from_millis(500), ..SettleConfig::default() };
-        MerchantSetup { challenge_ttl_secs: 120, mode: Mode::Deferred, settle }
+        MerchantSetup { challenge_ttl_secs: 120, mode: Mode::Deferred, settle, challenge_key: None }
     }
 }
 
@@ -187,7 +189,10 @@ pub async fn spawn_for_world_with_store<C: Chain + Clone + 'static, S: Nullifier
     let ledger = Ledger::open(&dir.join(format!("issuer-{}.sqlite", next_instance()))).map_err(|e| e.to_string())?;
     let issuer_config = IssuerConfig::new(world.mint, world.merchant.pubkey());
     let issuer = Issuer::new(chain.clone(), world.issuer.clone(), issuer_config, ledger);
-    let key = ChallengeKey::generate().map_err(|e| e.to_string())?;
+    let key = match setup.challenge_key {
+        Some(key) => key,
+        None => ChallengeKey::generate().map_err(|e| e.to_string())?,
+    };
     let config = FacilitatorConfig::new(network.clone(), key, vec![world.policy], setup.mode);
     let facilitator = Facilitator::new(config, setup.settle, chain.clone(), store, world.facilitator.insecure_clone());
     let worker = facilitator.spawn_worker();

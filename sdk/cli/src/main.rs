@@ -35,6 +35,17 @@ verifier program, a USDC-like mint and the committed (INSECURE, test-only) cerem
 enum Command {
     /// Runs the whole flow end to end on the embedded default and shows the replay refused.
     Demo,
+    /// Measures the flow on the embedded default (build with --release): paid-request latency
+    /// in deferred and confirm modes, facilitator verifications per second, settlement fees
+    /// per proof in batches of 10.
+    Bench {
+        /// Paid requests per settlement mode.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        requests: u64,
+        /// Proofs verified for the throughput figure.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        verifications: u64,
+    },
     /// Merchant commands (configuration file: see README "Real clusters").
     #[command(subcommand)]
     Merchant(MerchantCommand),
@@ -144,6 +155,13 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Demo => zk402_cli::demo::run().await,
+            Command::Bench { requests, verifications } => {
+                let options = zk402_cli::bench::BenchOptions {
+                    requests: requests as usize,
+                    verifications: verifications as usize,
+                };
+                zk402_cli::bench::run(options).await.map(drop)
+            }
             Command::IssuerKey { out } => zk402_cli::commands::issuer_key(&out),
             Command::ChallengeKey { out } => zk402_cli::commands::challenge_key(&out),
             Command::Merchant(MerchantCommand::CreatePolicy {

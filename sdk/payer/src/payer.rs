@@ -376,10 +376,9 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         Ok(access)
     }
 
-    /// Sends `submission` as the payment for `offer` (no wallet change: a replay sends the
-    /// same proof again).
-    pub async fn send_proof(&self, offer: &Offer, submission: &ProofSubmission) -> Result<Access, PayerError> {
-        let payload = PaymentPayload {
+    /// The `PAYMENT-SIGNATURE` payload that pays for `offer` with `submission`.
+    pub fn payload(&self, offer: &Offer, submission: &ProofSubmission) -> PaymentPayload {
+        PaymentPayload {
             x402_version: X402_VERSION,
             resource: Some(offer.required.resource.clone()),
             accepted: offer.accepted.clone(),
@@ -390,7 +389,13 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
                 request_hash: submission.request_hash,
             },
             extensions: None,
-        };
+        }
+    }
+
+    /// Sends `submission` as the payment for `offer` (no wallet change: a replay sends the
+    /// same proof again).
+    pub async fn send_proof(&self, offer: &Offer, submission: &ProofSubmission) -> Result<Access, PayerError> {
+        let payload = self.payload(offer, submission);
         let url = &offer.url;
         let response = self
             .http
