@@ -46,6 +46,8 @@ price = 1000000
 issuer_key_file = "{key}"
 issuer_ledger = "{ledger}"
 challenge_ttl_secs = 120
+
+[facilitator]
 challenge_key_file = "{challenge_key}"
 nullifier_store = "sqlite:{store}"
 fee_payer_keypair_file = "{fee_payer}"
@@ -120,5 +122,55 @@ rpc_urls = ["{rpc}"]
     }
     let err = commands::access(&payer_toml, &url).await.expect_err("every credit is spent");
     assert!(err.contains("no unspent receipt"), "{err}");
+    server.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facilitator_serve_runs_from_its_configuration() {
+    let scene = Scene::start(Terms::default()).await;
+    let dir = scene.dir.path();
+    let address = dead_address().await;
+    let challenge_key = dir.join("facilitator-challenge.key");
+    commands::challenge_key(&challenge_key).expect("challenge key");
+    let config = dir.join("facilitator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"bind = "{address}"
+policies = ["{policy}"]
+
+[facilitator]
+challenge_key_file = "{key}"
+nullifier_store = "sqlite:{store}"
+fee_payer_keypair_file = "{fee_payer}"
+settlement = "confirm"
+
+[cluster]
+network = "{network}"
+rpc_urls = ["{rpc}"]
+"#,
+            policy = scene.world.policy,
+            key = challenge_key.display(),
+            store = dir.join("facilitator-nullifiers.sqlite").display(),
+            fee_payer = keypair_file(dir, "facilitator-fee-payer.json", &scene.world.facilitator).display(),
+            network = scene.network,
+            rpc = scene.rpc_url,
+        ),
+    )
+    .unwrap();
+    let server = tokio::spawn(async move { commands::serve_facilitator(&config).await });
+    let url = format!("http://{address}/supported");
+    let mut supported = None;
+    for _ in 0..100 {
+        if let Ok(response) = reqwest::get(&url).await {
+            let text = response.text().await.expect("body");
+            supported = Some(serde_json::from_str::<serde_json::Value>(&text).expect("JSON"));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let supported = supported.expect("the facilitator answers /supported");
+    assert_eq!(supported["kinds"][0]["scheme"], "zk-groth16");
+    assert_eq!(supported["kinds"][0]["network"], scene.network.as_str());
     server.abort();
 }

@@ -2,7 +2,7 @@
 //! settlement worker), the receipt issuer, `/metrics` and `/health`. The demo,
 //! `zk402 merchant serve` and the end-to-end tests run this same app.
 
-use crate::config::MerchantConfig;
+use crate::config::{FacilitatorFileConfig, FacilitatorSettings, MerchantConfig};
 use crate::world::World;
 use axum::Router;
 use axum::http::header;
@@ -20,7 +20,7 @@ use zk402_chain::Chain;
 use zk402_chain::endpoint::ChainBackend;
 use zk402_chain::program::{PROGRAM_ID, fetch_policy, issuer_bytes};
 use zk402_circuit::SigningKey;
-use zk402_facilitator::store::{NullifierStore, PostgresStore, RedisStore, SqliteStore};
+use zk402_facilitator::store::{AnyStore, NullifierStore, SqliteStore};
 use zk402_facilitator::{ChallengeKey, Facilitator, FacilitatorConfig, Mode, SettleConfig};
 use zk402_merchant::gate::{GateConfig, X402Gate};
 use zk402_merchant::issuer::{Issuer, IssuerConfig, Ledger, read_key};
@@ -159,7 +159,7 @@ pub async fn spawn_for_world<C: Chain + Clone + 'static>(
     spawn_for_world_with_store(world, network, chain, store, dir, setup, extra_metrics).await
 }
 
-/// [`spawn_for_world`] with the nullifiers in `store` (e.g. a [`RedisStore`], for the
+/// [`spawn_for_world`] with the nullifiers in `store` (e.g. a Redis store, for the
 /// monitoring suites' store-outage test).
 pub async fn spawn_for_world_with_store<C: Chain + Clone + 'static, S: NullifierStore>(
     world: &World,
@@ -226,28 +226,48 @@ pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig)
     let issuer = Issuer::new(chain.clone(), issuer_key, issuer_config, ledger);
     let stats_chain = chain.clone();
     let extra = move || stats_chain.rpc_stats().map(|stats| render_rpc(&stats)).unwrap_or_default();
-    let facilitator = config.facilitator(network_of(config)?, gate.policy)?;
-    let fee_payer = crate::config::read_keypair(&config.fee_payer_keypair_file).map_err(|e| e.to_string())?;
-    let settle = SettleConfig::default();
-    let store = config.nullifier_store.as_str();
-    let (router, worker) = if let Some(path) = store.strip_prefix("sqlite:") {
-        let store = SqliteStore::open(Path::new(path)).map_err(|e| e.to_string())?;
-        let f = Facilitator::new(facilitator, settle, chain.clone(), store, fee_payer);
-        (merchant_router(gate, f.clone(), issuer, extra), f.spawn_worker())
-    } else if store.starts_with("redis://") {
-        let store = RedisStore::connect(store, "zk402:").await.map_err(|e| e.to_string())?;
-        let f = Facilitator::new(facilitator, settle, chain.clone(), store, fee_payer);
-        (merchant_router(gate, f.clone(), issuer, extra), f.spawn_worker())
-    } else if store.starts_with("postgres://") || store.starts_with("postgresql://") {
-        let store = PostgresStore::connect(store).await.map_err(|e| e.to_string())?;
-        let f = Facilitator::new(facilitator, settle, chain.clone(), store, fee_payer);
-        (merchant_router(gate, f.clone(), issuer, extra), f.spawn_worker())
-    } else {
-        return Err(format!("nullifier_store {store:?}: expected sqlite:<path>, redis://… or postgres://…"));
-    };
+    let facilitator = start_facilitator(&config.facilitator, network_of(config)?, vec![gate.policy], chain.clone()).await?;
+    let worker = facilitator.spawn_worker();
+    let router = merchant_router(gate, facilitator, issuer, extra);
     let listener = TcpListener::bind(&config.bind).await.map_err(|e| format!("bind {}: {e}", config.bind))?;
     println!("merchant serving {}{RESOURCE_PATH} on {}", config.public_url, config.bind);
     let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string());
+    worker.abort();
+    served
+}
+
+/// The facilitator `settings` describe, over `chain`, for `policies` on `network`.
+pub async fn start_facilitator<C: Chain + 'static>(
+    settings: &FacilitatorSettings,
+    network: Network,
+    policies: Vec<anchor_lang::prelude::Pubkey>,
+    chain: C,
+) -> Result<Arc<Facilitator<C, AnyStore>>, String> {
+    let config = settings.config(network, policies)?;
+    let fee_payer = crate::config::read_keypair(&settings.fee_payer_keypair_file).map_err(|e| e.to_string())?;
+    let store = AnyStore::open(&settings.nullifier_store).await.map_err(|e| format!("nullifier_store: {e}"))?;
+    Ok(Facilitator::new(config, SettleConfig::default(), chain, store, fee_payer))
+}
+
+/// `zk402 facilitator serve`: x402's facilitator API (`/supported`, `/verify`, `/settle`,
+/// `/metrics`) and the settlement worker, until Ctrl-C.
+pub async fn serve_facilitator(chain: Arc<ChainBackend>, config: &FacilitatorFileConfig) -> Result<(), String> {
+    let network = Network::parse(&config.cluster.network).map_err(|e| format!("network: {e}"))?;
+    let policies = config
+        .policies
+        .iter()
+        .map(|p| anchor_lang::prelude::Pubkey::from_str(p).map_err(|e| format!("policy {p:?}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let facilitator = start_facilitator(&config.facilitator, network, policies, chain).await?;
+    let worker = facilitator.spawn_worker();
+    let listener = TcpListener::bind(&config.bind).await.map_err(|e| format!("bind {}: {e}", config.bind))?;
+    println!("facilitator serving /supported, /verify, /settle on {}", config.bind);
+    let served = axum::serve(listener, zk402_facilitator::api::router(facilitator))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -125,6 +125,13 @@ pub async fn serve(config: &Path) -> CommandResult {
     crate::app::serve_configured(chain, &config).await
 }
 
+/// `zk402 facilitator serve`.
+pub async fn serve_facilitator(config: &Path) -> CommandResult {
+    let config: crate::config::FacilitatorFileConfig = load(config).map_err(|e| e.to_string())?;
+    let chain = Arc::new(chain(&config.cluster)?);
+    crate::app::serve_facilitator(chain, &config).await
+}
+
 /// The proof source a payer configuration names: in-process with `zkey` (and `wasm`, by default
 /// the repository's compiled circuit) unless `prover_url` names a remote prover — which sees
 /// the receipt's secret, so only a trusted one.

@@ -84,13 +84,22 @@ pub struct MerchantConfig {
     pub issuer_burst: Option<u32>,
     /// Lifetime of a 402 challenge, seconds.
     pub challenge_ttl_secs: u64,
-    /// File with the challenge key (64 hex characters, shared by every instance of the
-    /// merchant; `zk402 challenge-key` writes one).
+    /// The merchant's facilitator (the `[facilitator]` table).
+    pub facilitator: FacilitatorSettings,
+}
+
+/// A facilitator's keys, store and settlement mode: the `[facilitator]` table of a merchant's
+/// configuration, or of `zk402 facilitator serve`'s.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacilitatorSettings {
+    /// File with the challenge key (64 hex characters, shared by every gate and facilitator of
+    /// the merchant; `zk402 challenge-key` writes one).
     pub challenge_key_file: PathBuf,
-    /// The facilitator's nullifier store: `sqlite:<path>` (one instance), `redis://host:port`
-    /// or `postgres://user@host/db` (shared by several instances).
+    /// The nullifier store: `sqlite:<path>` (one instance), `redis://host:port` or
+    /// `postgres://user@host/db` (shared by several instances).
     pub nullifier_store: String,
-    /// The facilitator's Solana keypair file: pays every settlement's fees.
+    /// Solana keypair file that pays every settlement's fees.
     pub fee_payer_keypair_file: PathBuf,
     /// When a paid request is served: `deferred` (the default: once the proof verified and its
     /// credit is reserved; settled in the next batch) or `confirm` (once settled on chain).
@@ -100,6 +109,32 @@ pub struct MerchantConfig {
 
 fn deferred() -> Mode {
     Mode::Deferred
+}
+
+impl FacilitatorSettings {
+    /// The facilitator's configuration for `policies` on `network`, with the challenge key
+    /// read from `challenge_key_file`.
+    pub fn config(&self, network: Network, policies: Vec<Pubkey>) -> Result<FacilitatorConfig, String> {
+        let path = &self.challenge_key_file;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("challenge key {}: {e}", path.display()))?;
+        let key = ChallengeKey::from_hex(&text).map_err(|e| format!("challenge key {}: {e}", path.display()))?;
+        Ok(FacilitatorConfig::new(network, key, policies, self.settlement))
+    }
+}
+
+/// `zk402 facilitator serve`: x402's facilitator API for the merchants' policies, for resource
+/// servers that are not zk402's own gate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacilitatorFileConfig {
+    /// The cluster.
+    pub cluster: ClusterConfig,
+    /// Address the API listens on, e.g. `127.0.0.1:8403`.
+    pub bind: String,
+    /// The policy accounts it accepts payments for.
+    pub policies: Vec<String>,
+    /// Keys, store and settlement mode.
+    pub facilitator: FacilitatorSettings,
 }
 
 /// The issuer's `issuer_finality`.
@@ -114,14 +149,6 @@ pub enum IssuerFinality {
 }
 
 impl MerchantConfig {
-    /// The facilitator's configuration for `policy` on `network`, with the challenge key read
-    /// from `challenge_key_file`.
-    pub fn facilitator(&self, network: Network, policy: Pubkey) -> Result<FacilitatorConfig, String> {
-        let path = &self.challenge_key_file;
-        let text = std::fs::read_to_string(path).map_err(|e| format!("challenge key {}: {e}", path.display()))?;
-        let key = ChallengeKey::from_hex(&text).map_err(|e| format!("challenge key {}: {e}", path.display()))?;
-        Ok(FacilitatorConfig::new(network, key, vec![policy], self.settlement))
-    }
 
     /// The receipt issuer's configuration: mint, recipient, finality and rate limit.
     pub fn issuer(&self) -> Result<IssuerConfig, String> {
@@ -189,12 +216,14 @@ recipient = "{key}"
 price = 1
 issuer_key_file = "issuer.key"
 issuer_ledger = "issuer.sqlite"
+challenge_ttl_secs = 120
+{extra}
+[facilitator]
 challenge_key_file = "challenge.key"
 nullifier_store = "sqlite:nullifiers.sqlite"
 fee_payer_keypair_file = "facilitator.json"
 settlement = "deferred"
-challenge_ttl_secs = 120
-{extra}
+
 [cluster]
 network = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"
 rpc_urls = ["http://127.0.0.1:8899"]

@@ -52,6 +52,9 @@ enum Command {
     /// Payer commands.
     #[command(subcommand)]
     Payer(PayerCommand),
+    /// Facilitator commands.
+    #[command(subcommand)]
+    Facilitator(FacilitatorCommand),
     /// Writes a new issuer key (32-byte seed from the OS RNG, hex) to a file (mode 0600).
     IssuerKey {
         /// Where to write it; refuses to overwrite.
@@ -101,6 +104,17 @@ enum MerchantCommand {
     Serve {
         /// Merchant configuration file.
         #[arg(long, env = "ZK402_MERCHANT_CONFIG")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum FacilitatorCommand {
+    /// Serves x402's facilitator API (/supported, /verify, /settle, /metrics) for the
+    /// configured policies, and settles verified proofs on chain in batches.
+    Serve {
+        /// Facilitator configuration file (README "Facilitator").
+        #[arg(long, env = "ZK402_FACILITATOR_CONFIG")]
         config: PathBuf,
     },
 }
@@ -185,6 +199,9 @@ fn main() -> ExitCode {
                 zk402_cli::commands::create_policy(&config, &authority, terms).await
             }
             Command::Merchant(MerchantCommand::Serve { config }) => zk402_cli::commands::serve(&config).await,
+            Command::Facilitator(FacilitatorCommand::Serve { config }) => {
+                zk402_cli::commands::serve_facilitator(&config).await
+            }
             Command::Payer(PayerCommand::Pay { config, url, credits, issuer_url }) => {
                 zk402_cli::commands::pay(&config, &url, credits, issuer_url.as_deref()).await
             }

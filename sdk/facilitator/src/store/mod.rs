@@ -11,12 +11,14 @@
 //! did not serve) and forgets settled entries after a retention period: by then the on-chain
 //! nullifier set refuses the nullifier on its own.
 
+pub mod any;
 pub mod postgres;
 pub mod redis;
 pub mod sqlite;
 
 mod codec;
 
+pub use self::any::AnyStore;
 pub use self::postgres::PostgresStore;
 pub use self::redis::RedisStore;
 pub use self::sqlite::SqliteStore;
