@@ -117,6 +117,23 @@ impl ConfirmedTransaction {
     }
 }
 
+/// A transaction that named an address among its account keys, as
+/// [`Chain::signatures_for_address`] lists it (`getSignaturesForAddress`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureInfo {
+    /// Its first signature.
+    pub signature: Signature,
+    /// The slot it executed in.
+    pub slot: u64,
+    /// The block's unix time, when the cluster knows it.
+    pub block_time: Option<i64>,
+    /// `None` when it succeeded, else why it failed.
+    pub error: Option<TransactionError>,
+}
+
+/// The most entries one [`Chain::signatures_for_address`] call returns (a node's limit).
+pub const MAX_SIGNATURES_PER_PAGE: usize = 1000;
+
 /// How settled a transaction must be for [`Chain::transaction`] to return it: the RPC
 /// commitment of the read (`processed` is not offered: `getTransaction` refuses it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -206,6 +223,27 @@ pub trait Chain: Send + Sync {
 
     /// The cluster's unix time (its Clock sysvar), seconds.
     fn unix_time(&self) -> impl Future<Output = Result<i64, ChainError>> + Send;
+
+    /// Confirmed transactions (successful or failed) that named `address` among their account
+    /// keys (lookup-table addresses included), newest first: at most `limit` of them, clamped
+    /// to 1..=[`MAX_SIGNATURES_PER_PAGE`], starting after `before` when given (nothing when
+    /// the cluster does not know `before`). Page with the last signature of the previous page.
+    ///
+    /// The default answers that the backend does not serve the listing, as a node without the
+    /// method would: every backend of this crate overrides it; wrappers must forward it.
+    fn signatures_for_address(
+        &self,
+        address: &Pubkey,
+        before: Option<Signature>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<SignatureInfo>, ChainError>> + Send {
+        let _ = (address, before, limit);
+        std::future::ready(Err(ChainError::Rpc {
+            endpoint: std::any::type_name::<Self>().to_owned(),
+            code: crate::rpc::wire::code::METHOD_NOT_FOUND,
+            message: "this backend does not list transactions by address".to_owned(),
+        }))
+    }
 }
 
 /// A shared backend is a backend: services hold one `Arc` and hand out clones.
@@ -235,5 +273,14 @@ impl<C: Chain + ?Sized> Chain for std::sync::Arc<C> {
 
     fn unix_time(&self) -> impl Future<Output = Result<i64, ChainError>> + Send {
         (**self).unix_time()
+    }
+
+    fn signatures_for_address(
+        &self,
+        address: &Pubkey,
+        before: Option<Signature>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<SignatureInfo>, ChainError>> + Send {
+        (**self).signatures_for_address(address, before, limit)
     }
 }

@@ -4,7 +4,7 @@
 use crate::local::LocalChain;
 use crate::resilience::{BreakerConfig, FallbackChain, FallbackStats, RetryPolicy};
 use crate::rpc::{EndpointError, RpcEndpoint};
-use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
+use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality, SignatureInfo};
 use anchor_lang::prelude::Pubkey;
 use solana_hash::Hash;
 use solana_signature::Signature;
@@ -122,5 +122,14 @@ impl Chain for ChainBackend {
 
     async fn unix_time(&self) -> Result<i64, ChainError> {
         on_backend!(self, chain => chain.unix_time().await)
+    }
+
+    async fn signatures_for_address(
+        &self,
+        address: &Pubkey,
+        before: Option<Signature>,
+        limit: usize,
+    ) -> Result<Vec<SignatureInfo>, ChainError> {
+        on_backend!(self, chain => chain.signatures_for_address(address, before, limit).await)
     }
 }

@@ -9,11 +9,12 @@ pub mod endpoint;
 #[cfg(feature = "local")]
 pub mod local;
 pub mod memo;
+pub mod payment;
 pub mod program;
 pub mod resilience;
 pub mod rpc;
 pub mod submit;
 pub mod token;
 
-pub use backend::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
+pub use backend::{Account, Chain, ChainError, ConfirmedTransaction, Finality, MAX_SIGNATURES_PER_PAGE, SignatureInfo};
 pub use endpoint::{BackendError, ChainBackend, ChainConfig};

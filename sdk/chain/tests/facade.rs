@@ -24,7 +24,7 @@ use zk402_chain::local::LocalChain;
 use zk402_chain::memo::{commitment_memo, parse_commitment_memo};
 use zk402_chain::resilience::{BreakerConfig, RetryPolicy};
 use zk402_chain::rpc::{RpcEndpoint, server};
-use zk402_chain::submit::{ConfirmOptions, send_and_confirm, submit_and_confirm};
+use zk402_chain::submit::{ConfirmOptions, send_and_confirm, sign, submit_and_confirm};
 use zk402_chain::token::{TOKEN_PROGRAM_ID, associated_token_address, spl_token};
 use zk402_chain::{Chain, ChainBackend, ChainConfig, ChainError, Finality};
 
@@ -247,4 +247,42 @@ async fn a_v0_payment_through_a_lookup_table_round_trips_through_json_rpc_with_i
     });
     let answer = post(&url, &body.to_string()).await;
     assert_eq!(answer["error"]["code"], -32015, "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signatures_for_address_round_trips_through_the_facade_page_by_page() {
+    let (local, url) = facade().await;
+    let client = RpcEndpoint::new(url.clone(), TIMEOUT).unwrap();
+    let payer = local.payer();
+    let watched = Keypair::new().pubkey();
+    for lamports in [1_000_000, u64::MAX, 2_000_000, 3_000_000] {
+        let tx = sign(&local, &[system_instruction::transfer(&payer.pubkey(), &watched, lamports)], &payer, &[])
+            .await
+            .unwrap();
+        let _ = local.send_transaction(&tx).await;
+    }
+    let all = local.signatures_for_address(&watched, None, 10).await.unwrap();
+    assert_eq!(all.len(), 4);
+    assert_eq!(client.signatures_for_address(&watched, None, 10).await.unwrap(), all, "errors and times included");
+    let mut paged = Vec::new();
+    let mut before = None;
+    loop {
+        let page = client.signatures_for_address(&watched, before, 3).await.unwrap();
+        let Some(last) = page.last() else { break };
+        before = Some(last.signature);
+        paged.extend(page);
+    }
+    assert_eq!(paged, all);
+
+    // As a node: at most 1000 per call, and what the facade cannot answer is refused.
+    let key = watched.to_string();
+    for config in [json!({"limit": 1001}), json!({"limit": 0}), json!({"until": all[0].signature.to_string()})] {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "getSignaturesForAddress", "params": [key, config]});
+        let answer = post(&url, &body.to_string()).await;
+        assert_eq!(answer["error"]["code"], -32602, "{config}: {answer}");
+    }
+    let body = json!({"jsonrpc": "2.0", "id": 2, "method": "getSignaturesForAddress", "params": [key]});
+    let answer = post(&url, &body.to_string()).await;
+    assert_eq!(answer["result"].as_array().map(Vec::len), Some(4), "{answer}");
+    assert_eq!(answer["result"][2]["err"], json!({"InstructionError": [0, {"Custom": 1}]}), "{answer}");
 }

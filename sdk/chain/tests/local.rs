@@ -264,3 +264,51 @@ async fn decoders_reject_accounts_of_other_owners_or_types() {
     assert!(matches!(program::decode_policy(&policy, &short), Err(ChainError::Decode(_))));
     assert_eq!(program::fetch_nullifier_expiry(&chain, &policy, &[9; 32]).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn signatures_for_address_lists_the_transactions_naming_it_newest_first_in_pages() {
+    use anchor_lang::solana_program::system_instruction::transfer;
+    use zk402_chain::SignatureInfo;
+    use zk402_chain::submit::sign;
+
+    let chain = chain().await;
+    let payer = chain.payer();
+    let watched = Pubkey::new_unique();
+    let send = |to: Pubkey, lamports: u64| {
+        let (chain, payer) = (chain.clone(), payer.insecure_clone());
+        async move {
+            let tx = sign(&chain, &[transfer(&payer.pubkey(), &to, lamports)], &payer, &[]).await.unwrap();
+            let outcome = chain.send_transaction(&tx).await;
+            (tx.signatures[0], outcome.err())
+        }
+    };
+    let (first, _) = send(watched, 1_000_000).await;
+    let (_elsewhere, _) = send(Pubkey::new_unique(), 1_000_000).await;
+    chain.set_unix_time(NOW + 100).await.unwrap();
+    let (failed, error) = send(watched, u64::MAX).await;
+    assert!(matches!(error, Some(ChainError::Rejected { .. })), "{error:?}");
+    let (last, _) = send(watched, 2_000_000).await;
+
+    let all = chain.signatures_for_address(&watched, None, 10).await.unwrap();
+    let signatures: Vec<_> = all.iter().map(|info| info.signature).collect();
+    assert_eq!(signatures, [last, failed, first], "newest first, the failed one included, the other one not");
+    let times: Vec<_> = all.iter().map(|info| info.block_time).collect();
+    assert_eq!(times, [Some(NOW + 100), Some(NOW + 100), Some(NOW)]);
+    assert_eq!(all[0].error, None);
+    assert!(all[1].error.is_some());
+    let recorded = chain.transaction(&first, Finality::Confirmed).await.unwrap().unwrap();
+    assert_eq!(all[2], SignatureInfo { signature: first, slot: recorded.slot, block_time: Some(NOW), error: None });
+
+    // Pages: the last signature of one page starts the next; past the oldest, nothing.
+    let page = chain.signatures_for_address(&watched, None, 2).await.unwrap();
+    assert_eq!(page, all[..2]);
+    let next = chain.signatures_for_address(&watched, Some(page[1].signature), 2).await.unwrap();
+    assert_eq!(next, all[2..]);
+    assert!(chain.signatures_for_address(&watched, Some(first), 2).await.unwrap().is_empty());
+    let unknown = solana_signature::Signature::from([7; 64]);
+    assert!(chain.signatures_for_address(&watched, Some(unknown), 2).await.unwrap().is_empty());
+    assert_eq!(chain.signatures_for_address(&watched, None, 0).await.unwrap(), all[..1], "limit clamped to 1");
+    assert!(chain.signatures_for_address(&Pubkey::new_unique(), None, 10).await.unwrap().is_empty());
+    let by_payer = chain.signatures_for_address(&payer.pubkey(), None, 10).await.unwrap();
+    assert_eq!(by_payer.len(), 4, "the fee payer signed all four");
+}

@@ -3,6 +3,7 @@
 //! policy and retry with the proof in `PAYMENT-SIGNATURE`. The merchant's facilitator verifies
 //! and settles it: the payer's key signs its payment and nothing else.
 
+use crate::anonymity::AnonymitySet;
 use crate::encoding::{EncodingError, submission_from_json};
 use crate::prover_client::{ProofSource, ProveError};
 use crate::wallet::{CreditBalance, Wallet, WalletError};
@@ -291,8 +292,13 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
         if info.method != "GET" {
             return Err(PayerError::Offer(format!("the challenge is for {}, not GET", info.method)));
         }
-        let challenge =
-            Challenge::for_request(policy_address.to_bytes(), info.nonce, info.expires_at, "GET", &required.resource.url);
+        let challenge = Challenge::for_request(
+            policy_address.to_bytes(),
+            info.nonce,
+            info.expires_at,
+            "GET",
+            &required.resource.url,
+        );
         if fr_to_be_bytes(&challenge.request_hash()) != accepted.extra.challenge.request_hash {
             return Err(PayerError::Offer("the challenge's request hash does not match its fields".into()));
         }
@@ -355,6 +361,13 @@ impl<C: Chain, P: ProofSource> Payer<C, P> {
             }
         }
         Ok(())
+    }
+
+    /// How many fresh receipts of the offer's merchant a request spent now would hide among,
+    /// counted from public data ([`crate::anonymity`]), listing at most
+    /// [`MAX_SCANNED`](crate::anonymity::MAX_SCANNED) transactions.
+    pub async fn anonymity_set(&self, offer: &Offer) -> Result<AnonymitySet, PayerError> {
+        crate::anonymity::scan(&self.chain, offer, crate::anonymity::MAX_SCANNED).await
     }
 
     /// What is left of each wallet receipt under the offer's policy now.

@@ -28,7 +28,9 @@ mod stubs;
 mod tables;
 mod tokens;
 
-use crate::backend::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
+use crate::backend::{
+    Account, Chain, ChainError, ConfirmedTransaction, Finality, MAX_SIGNATURES_PER_PAGE, SignatureInfo,
+};
 use crate::submit::{ConfirmOptions, submit_and_confirm};
 use anchor_lang::prelude::{Clock, Pubkey};
 use solana_hash::Hash;
@@ -80,9 +82,16 @@ struct Shared {
     genesis_hash: Hash,
     /// The last blockhash [`Chain::latest_blockhash`] handed out.
     last_blockhash: std::sync::Mutex<Hash>,
-    /// Every executed transaction by signature (successful or failed): this cluster's ledger,
-    /// which is what a validator's `getTransaction` reads.
-    ledger: std::sync::Mutex<HashMap<Signature, ConfirmedTransaction>>,
+    /// Every executed transaction (successful or failed): this cluster's ledger, which is what
+    /// a validator's `getTransaction` and `getSignaturesForAddress` read.
+    ledger: std::sync::Mutex<Ledger>,
+}
+
+/// The executed transactions in execution order, indexed by signature.
+#[derive(Default)]
+struct Ledger {
+    executed: Vec<ConfirmedTransaction>,
+    by_signature: HashMap<Signature, usize>,
 }
 
 fn transport(message: impl std::fmt::Display) -> ChainError {
@@ -99,7 +108,7 @@ impl LocalChain {
             payer: context.payer.insecure_clone(),
             genesis_hash: context.genesis_config().hash(),
             last_blockhash: std::sync::Mutex::new(context.last_blockhash),
-            ledger: std::sync::Mutex::new(HashMap::new()),
+            ledger: std::sync::Mutex::new(Ledger::default()),
             context: Mutex::new(context),
         };
         LocalChain { shared: Arc::new(shared) }
@@ -161,16 +170,21 @@ impl LocalChain {
         Ok(loaded)
     }
 
-    /// Every transaction this cluster executed (successful or failed), in no particular order:
+    /// Every transaction this cluster executed (successful or failed), in execution order:
     /// what an audit of what the chain reveals reads.
     pub fn ledger(&self) -> Result<Vec<ConfirmedTransaction>, ChainError> {
-        let ledger = self.shared.ledger.lock().map_err(|_| transport("ledger lock poisoned"))?;
-        Ok(ledger.values().cloned().collect())
+        Ok(self.locked_ledger()?.executed.clone())
+    }
+
+    fn locked_ledger(&self) -> Result<std::sync::MutexGuard<'_, Ledger>, ChainError> {
+        self.shared.ledger.lock().map_err(|_| transport("ledger lock poisoned"))
     }
 
     fn record(&self, confirmed: ConfirmedTransaction) -> Result<(), ChainError> {
-        let mut ledger = self.shared.ledger.lock().map_err(|_| transport("ledger lock poisoned"))?;
-        ledger.insert(confirmed.signature, confirmed);
+        let mut ledger = self.locked_ledger()?;
+        let position = ledger.executed.len();
+        ledger.by_signature.insert(confirmed.signature, position);
+        ledger.executed.push(confirmed);
         Ok(())
     }
 }
@@ -235,8 +249,8 @@ impl Chain for LocalChain {
         finality: Finality,
     ) -> Result<Option<ConfirmedTransaction>, ChainError> {
         let recorded = {
-            let ledger = self.shared.ledger.lock().map_err(|_| transport("ledger lock poisoned"))?;
-            ledger.get(signature).cloned()
+            let ledger = self.locked_ledger()?;
+            ledger.by_signature.get(signature).map(|&position| ledger.executed[position].clone())
         };
         let Some(recorded) = recorded else { return Ok(None) };
         match finality {
@@ -255,5 +269,34 @@ impl Chain for LocalChain {
 
     async fn unix_time(&self) -> Result<i64, ChainError> {
         Ok(self.clock().await?.unix_timestamp)
+    }
+
+    /// Reads the ledger newest first (execution order: one validator, no forks).
+    async fn signatures_for_address(
+        &self,
+        address: &Pubkey,
+        before: Option<Signature>,
+        limit: usize,
+    ) -> Result<Vec<SignatureInfo>, ChainError> {
+        let ledger = self.locked_ledger()?;
+        let end = match before {
+            None => ledger.executed.len(),
+            Some(before) => match ledger.by_signature.get(&before) {
+                Some(&position) => position,
+                None => return Ok(Vec::new()),
+            },
+        };
+        Ok(ledger.executed[..end]
+            .iter()
+            .rev()
+            .filter(|tx| tx.account_keys().contains(address))
+            .take(limit.clamp(1, MAX_SIGNATURES_PER_PAGE))
+            .map(|tx| SignatureInfo {
+                signature: tx.signature,
+                slot: tx.slot,
+                block_time: tx.block_time,
+                error: tx.error.clone(),
+            })
+            .collect())
     }
 }

@@ -13,7 +13,7 @@
 
 use super::breaker::{BreakerConfig, BreakerState, CircuitBreaker};
 use super::retry::RetryPolicy;
-use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
+use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality, SignatureInfo};
 use anchor_lang::prelude::Pubkey;
 use solana_hash::Hash;
 use solana_signature::Signature;
@@ -217,5 +217,14 @@ impl<C: Chain> Chain for FallbackChain<C> {
 
     async fn unix_time(&self) -> Result<i64, ChainError> {
         self.run(|chain| chain.unix_time()).await
+    }
+
+    async fn signatures_for_address(
+        &self,
+        address: &Pubkey,
+        before: Option<Signature>,
+        limit: usize,
+    ) -> Result<Vec<SignatureInfo>, ChainError> {
+        self.run(|chain| chain.signatures_for_address(address, before, limit)).await
     }
 }

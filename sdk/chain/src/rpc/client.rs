@@ -6,7 +6,7 @@
 
 use super::codec::{self, CLOCK_SYSVAR};
 use super::wire::{self, ErrorObject, Outcome, Request, Response};
-use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality};
+use crate::{Account, Chain, ChainError, ConfirmedTransaction, Finality, MAX_SIGNATURES_PER_PAGE, SignatureInfo};
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -16,14 +16,17 @@ use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding};
 use solana_commitment_config::{CommitmentConfig, CommitmentLevel};
 use solana_hash::Hash;
 use solana_rpc_client_api::config::{
-    RpcAccountInfoConfig, RpcContextConfig, RpcSendTransactionConfig, RpcSignatureStatusConfig, RpcTransactionConfig,
+    RpcAccountInfoConfig, RpcContextConfig, RpcSendTransactionConfig, RpcSignatureStatusConfig,
+    RpcSignaturesForAddressConfig, RpcTransactionConfig,
 };
 use solana_rpc_client_api::custom_error::{
     JSON_RPC_SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE,
     JSON_RPC_SERVER_ERROR_TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
 };
 use solana_rpc_client_api::request::RpcRequest;
-use solana_rpc_client_api::response::{Response as WithContext, RpcBlockhash, RpcSimulateTransactionResult};
+use solana_rpc_client_api::response::{
+    Response as WithContext, RpcBlockhash, RpcConfirmedTransactionStatusWithSignature, RpcSimulateTransactionResult,
+};
 use solana_signature::Signature;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
@@ -287,6 +290,32 @@ impl Chain for RpcEndpoint {
             .await?
             .ok_or_else(|| ChainError::Decode("the Clock sysvar account does not exist".to_owned()))?;
         Ok(codec::clock_from_account(&clock)?.unix_timestamp)
+    }
+
+    /// `getSignaturesForAddress` at `confirmed`.
+    async fn signatures_for_address(
+        &self,
+        address: &Pubkey,
+        before: Option<Signature>,
+        limit: usize,
+    ) -> Result<Vec<SignatureInfo>, ChainError> {
+        let limit = limit.clamp(1, MAX_SIGNATURES_PER_PAGE);
+        let config = RpcSignaturesForAddressConfig {
+            before: before.map(|signature| signature.to_string()),
+            until: None,
+            limit: Some(limit),
+            commitment: Some(CommitmentConfig::confirmed()),
+            min_context_slot: None,
+        };
+        let answer: Vec<RpcConfirmedTransactionStatusWithSignature> =
+            self.call(RpcRequest::GetSignaturesForAddress, (address.to_string(), config)).await?;
+        if answer.len() > limit {
+            return Err(self.transport(format!(
+                "getSignaturesForAddress answered {} entries for a limit of {limit}",
+                answer.len()
+            )));
+        }
+        answer.into_iter().map(codec::signature_info_from_rpc).collect()
     }
 }
 

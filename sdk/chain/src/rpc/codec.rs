@@ -2,7 +2,7 @@
 //! (`solana-transaction-status-client-types`, `solana-account-decoder-client-types`), used in
 //! both directions by the client and the facade server.
 
-use crate::{Account, ChainError, ConfirmedTransaction};
+use crate::{Account, ChainError, ConfirmedTransaction, SignatureInfo};
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -10,6 +10,8 @@ use bincode::Options;
 use solana_account_decoder_client_types::{UiAccount, UiAccountData, UiAccountEncoding};
 use solana_clock::Clock;
 use solana_message::v0::LoadedAddresses;
+use solana_rpc_client_api::response::RpcConfirmedTransactionStatusWithSignature;
+use solana_signature::Signature;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_status_client_types::{
     EncodedConfirmedTransactionWithStatusMeta, EncodedTransaction, EncodedTransactionWithStatusMeta,
@@ -54,6 +56,27 @@ pub fn clock_from_account(account: &Account) -> Result<Clock, ChainError> {
 
 fn pubkey(text: &str, what: &str) -> Result<Pubkey, ChainError> {
     Pubkey::from_str(text).map_err(|e| ChainError::Decode(format!("{what} {text:?} is not a public key: {e}")))
+}
+
+/// A `getSignaturesForAddress` entry.
+pub fn signature_info_from_rpc(entry: RpcConfirmedTransactionStatusWithSignature) -> Result<SignatureInfo, ChainError> {
+    let signature = Signature::from_str(&entry.signature)
+        .map_err(|e| ChainError::Decode(format!("signature {:?}: {e}", entry.signature)))?;
+    Ok(SignatureInfo { signature, slot: entry.slot, block_time: entry.block_time, error: entry.err.map(Into::into) })
+}
+
+/// The `getSignaturesForAddress` entry of a listed transaction (no memo, no confirmation
+/// status: the [`Chain`](crate::Chain) listing knows neither).
+pub fn signature_info_to_rpc(info: SignatureInfo) -> RpcConfirmedTransactionStatusWithSignature {
+    RpcConfirmedTransactionStatusWithSignature {
+        signature: info.signature.to_string(),
+        slot: info.slot,
+        err: info.error.map(Into::into),
+        memo: None,
+        block_time: info.block_time,
+        confirmation_status: None,
+        transaction_index: None,
+    }
 }
 
 /// An account from its `getAccountInfo` value (any binary encoding).

@@ -1,5 +1,6 @@
 //! A JSON-RPC facade: serves `getHealth`, `getLatestBlockhash`, `sendTransaction`,
-//! `getSignatureStatuses`, `getTransaction` and `getAccountInfo` over any [`Chain`], so the
+//! `getSignatureStatuses`, `getTransaction`, `getAccountInfo` and `getSignaturesForAddress`
+//! (without `until`; entries carry no memo or confirmation status) over any [`Chain`], so the
 //! in-process runtime is reachable over real HTTP (`zk402 localnet`, end-to-end tests).
 //!
 //! Why hand-written: no maintained crate serves Solana's JSON-RPC over an arbitrary backend
@@ -18,7 +19,7 @@
 
 use super::codec::{self, CLOCK_SYSVAR};
 use super::wire::{self, ErrorObject, Outcome, Request, Response, code};
-use crate::{Chain, ChainError, Finality};
+use crate::{Chain, ChainError, Finality, MAX_SIGNATURES_PER_PAGE};
 use anchor_lang::prelude::Pubkey;
 use axum::Router;
 use axum::body::Bytes;
@@ -31,7 +32,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::CommitmentLevel;
-use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcSendTransactionConfig, RpcTransactionConfig};
+use solana_rpc_client_api::config::{
+    RpcAccountInfoConfig, RpcSendTransactionConfig, RpcSignaturesForAddressConfig, RpcTransactionConfig,
+};
 use solana_rpc_client_api::custom_error::{
     JSON_RPC_SERVER_ERROR_NODE_UNHEALTHY, JSON_RPC_SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE,
     JSON_RPC_SERVER_ERROR_UNSUPPORTED_TRANSACTION_VERSION,
@@ -89,13 +92,14 @@ async fn handle<C: Chain>(State(chain): State<Arc<C>>, body: Bytes) -> axum::Jso
 }
 
 /// The methods served, by name.
-const SERVED: [RpcRequest; 6] = [
+const SERVED: [RpcRequest; 7] = [
     RpcRequest::GetHealth,
     RpcRequest::GetLatestBlockhash,
     RpcRequest::SendTransaction,
     RpcRequest::GetSignatureStatuses,
     RpcRequest::GetTransaction,
     RpcRequest::GetAccountInfo,
+    RpcRequest::GetSignaturesForAddress,
 ];
 
 async fn dispatch<C: Chain>(chain: &C, method: &str, params: &[Value]) -> Result<Value, ErrorObject> {
@@ -155,14 +159,7 @@ async fn dispatch<C: Chain>(chain: &C, method: &str, params: &[Value]) -> Result
             if config.encoding != Some(UiTransactionEncoding::Base64) {
                 return Err(base64_only());
             }
-            // As on a node: `finalized` by default, `processed` refused.
-            let finality = match config.commitment.map(|c| c.commitment) {
-                None | Some(CommitmentLevel::Finalized) => Finality::Finalized,
-                Some(CommitmentLevel::Confirmed) => Finality::Confirmed,
-                Some(CommitmentLevel::Processed) => {
-                    return Err(invalid_params("Method does not support commitment below `confirmed`"));
-                }
-            };
+            let finality = finality(config.commitment.map(|c| c.commitment))?;
             let Some(confirmed) = chain.transaction(&signature, finality).await.map_err(from_chain)? else {
                 return Ok(Value::Null);
             };
@@ -191,7 +188,35 @@ async fn dispatch<C: Chain>(chain: &C, method: &str, params: &[Value]) -> Result
             let account = chain.account(&address).await.map_err(from_chain)?;
             to_value(WithContext { context: context(chain).await?, value: account.map(codec::account_to_rpc) })
         }
+        RpcRequest::GetSignaturesForAddress => {
+            let text: String = param(params, 0)?;
+            let address = Pubkey::from_str(&text).map_err(|e| invalid_params(format!("address {text:?}: {e}")))?;
+            let config: RpcSignaturesForAddressConfig = config(params, 1)?;
+            // The listing is at `confirmed`; a `finalized` request is answered from it too
+            // (the in-process runtime's two levels coincide).
+            finality(config.commitment.map(|c| c.commitment))?;
+            if config.until.is_some() {
+                return Err(invalid_params("this endpoint does not serve \"until\""));
+            }
+            // As on a node: 1000 by default and at most.
+            let limit = config.limit.unwrap_or(MAX_SIGNATURES_PER_PAGE);
+            if !(1..=MAX_SIGNATURES_PER_PAGE).contains(&limit) {
+                return Err(invalid_params(format!("Invalid limit; max {MAX_SIGNATURES_PER_PAGE}")));
+            }
+            let before = config.before.as_deref().map(signature).transpose()?;
+            let listed = chain.signatures_for_address(&address, before, limit).await.map_err(from_chain)?;
+            to_value(listed.into_iter().map(codec::signature_info_to_rpc).collect::<Vec<_>>())
+        }
         _ => Err(not_found()),
+    }
+}
+
+/// The finality a read asks for, as on a node: `finalized` by default, `processed` refused.
+fn finality(level: Option<CommitmentLevel>) -> Result<Finality, ErrorObject> {
+    match level {
+        None | Some(CommitmentLevel::Finalized) => Ok(Finality::Finalized),
+        Some(CommitmentLevel::Confirmed) => Ok(Finality::Confirmed),
+        Some(CommitmentLevel::Processed) => Err(invalid_params("Method does not support commitment below `confirmed`")),
     }
 }
 

@@ -6,10 +6,10 @@
 //! Size: one row per transaction someone asked about that exists on chain, each paid for by that
 //! transaction's fee.
 
-use super::transfer::{Payment, TransferError};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::Mutex;
+use zk402_chain::payment::{Payment, TransferError};
 use zk402_circuit::field::{fr_from_be_bytes, fr_to_be_bytes};
 
 /// The database failed.

@@ -15,11 +15,10 @@
 mod http;
 mod ledger;
 pub mod rate_limit;
-mod transfer;
 
 pub use http::router;
 pub use ledger::{Ledger, LedgerError, Recorded};
-pub use transfer::{MAX_DESTINATION_LOOKUPS, Payment, TransferError, find_commitment, find_payment};
+pub use zk402_chain::payment::{MAX_DESTINATION_LOOKUPS, Payment, TransferError, find_commitment, find_payment};
 
 use anchor_lang::prelude::Pubkey;
 use rate_limit::{Client, RateLimit, RateLimiter};

@@ -1,17 +1,19 @@
 //! Reading a payment out of an executed transaction: the receipt memo naming the commitment,
 //! and the SPL Token `Transfer` / `TransferChecked` instructions (top level) into a token
-//! account of the configured mint owned by the merchant.
+//! account of the configured mint owned by the merchant. The merchant's receipt issuer issues
+//! for exactly these payments, and a payer counts them to see how many receipts its own hides
+//! among.
 //!
-//! What one transaction may make the issuer fetch is bounded: zero-value transfers and
+//! What one transaction may make the reader fetch is bounded: zero-value transfers and
 //! transfers naming another mint are skipped before any lookup, the merchant's associated
 //! token account is recognised by its address, and at most [`MAX_DESTINATION_LOOKUPS`] other
 //! distinct destination accounts are read; a transaction needing more is refused.
 
+use crate::memo::{is_memo_program, parse_commitment_memo};
+use crate::token::spl_token::instruction::TokenInstruction;
+use crate::token::{TOKEN_PROGRAM_ID, associated_token_address, decode_token_account};
+use crate::{Chain, ChainError, ConfirmedTransaction};
 use anchor_lang::prelude::Pubkey;
-use zk402_chain::memo::{is_memo_program, parse_commitment_memo};
-use zk402_chain::token::spl_token::instruction::TokenInstruction;
-use zk402_chain::token::{TOKEN_PROGRAM_ID, associated_token_address, decode_token_account};
-use zk402_chain::{Chain, ChainError, ConfirmedTransaction};
 use zk402_circuit::Fr;
 
 /// At most this many distinct destination accounts (other than the merchant's associated
