@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 /// Prefix of every metric zk402 exports.
 pub const METRIC_PREFIX: &str = "zk402_";
 
-/// The metric families by exporter: the prover service, the merchant gate, and the Solana RPC
-/// client inside the merchant's process.
-pub const EXPORTER_PREFIXES: [&str; 3] = ["zk402_prover_", "zk402_merchant_", "zk402_rpc_"];
+/// The metric families by exporter: the prover service, the merchant gate, the facilitator
+/// (embedded in the merchant's process, or standalone) and the Solana RPC client inside the
+/// merchant's process.
+pub const EXPORTER_PREFIXES: [&str; 4] = ["zk402_prover_", "zk402_merchant_", "zk402_facilitator_", "zk402_rpc_"];
 
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == ':'

@@ -3,7 +3,8 @@
 //! in-process cluster behind its JSON-RPC facade, the prover service with the committed test
 //! key, and the real merchant app reaching the chain through `[dead endpoint, facade]` (so the
 //! RPC fallback's families carry samples). One paid request and one malformed header go
-//! through the merchant; then both `/metrics` are scraped and compared.
+//! through the merchant; once its embedded facilitator has settled the payment on chain (so
+//! the settlement histograms carry samples), both `/metrics` are scraped and compared.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -12,9 +13,10 @@ use std::time::Duration;
 use url::Url;
 use zk402_cli::app::RESOURCE_PATH;
 use zk402_cli::world::Terms;
-use zk402_e2e::{MerchantOptions, Scene, dead_address, pay_and_prove, rpc_backend, serve_merchant};
+use zk402_e2e::{MerchantSetup, Scene, dead_address, pay_and_prove, rpc_backend, serve_merchant};
 use zk402_monitoring::http;
 use zk402_monitoring::names::{EXPORTER_PREFIXES, dashboard_referenced, exported, families, referenced, sample};
+use zk402_monitoring::suites::merchant::await_sample;
 
 const SCRAPE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -44,19 +46,23 @@ async fn scrape(addr: SocketAddr) -> String {
 }
 
 /// Starts the scene, pays once through a merchant whose first RPC endpoint is dead, sends one
-/// malformed `PAYMENT-SIGNATURE`, and scrapes the prover and the merchant.
+/// malformed `PAYMENT-SIGNATURE`, waits for the payment's settlement, and scrapes the prover
+/// and the merchant.
 async fn scrape_services() -> Vec<Scraped> {
     let scene = Scene::start(Terms::default()).await;
     let dead = Url::parse(&format!("http://{}", dead_address().await)).expect("url");
     let chain = rpc_backend(&[dead, scene.rpc_url.clone()]);
     let merchant =
-        serve_merchant(&scene.world, &scene.network, chain, scene.dir.path(), MerchantOptions::default()).await;
+        serve_merchant(&scene.world, &scene.network, chain, scene.dir.path(), MerchantSetup::default()).await;
     let payer = scene.payer();
     let (offer, paid) = pay_and_prove(&payer, &merchant.resource_url(), &merchant.base_url()).await;
     assert_eq!(payer.redeem(&offer, &paid).await.expect("paid access").status, 200);
     let malformed = [(zk402_x402::PAYMENT_SIGNATURE, "not base64!")];
     let (status, _) = http::get(merchant.address, RESOURCE_PATH, &malformed, SCRAPE_TIMEOUT).await.expect("request");
     assert_eq!(status, 400);
+
+    let settled = "zk402_facilitator_settled_total";
+    await_sample(merchant.address, settled, 1.0, Duration::from_secs(30)).await.expect("settlement");
 
     let prover = scene.prover_url.trim_start_matches("http://").parse().expect("prover address");
     let prover = scrape(prover).await;
@@ -65,9 +71,13 @@ async fn scrape_services() -> Vec<Scraped> {
     assert_eq!(sample(&merchant, "zk402_merchant_payments_accepted_total"), Some(1.0), "{merchant}");
     assert_eq!(sample(&merchant, "zk402_merchant_confirmation_seconds_count"), Some(1.0), "{merchant}");
     assert!(sample(&merchant, "zk402_rpc_fallbacks_total").is_some_and(|n| n >= 1.0), "{merchant}");
+    let valid = "zk402_facilitator_verifications_total{result=\"valid\"}";
+    assert_eq!(sample(&merchant, valid), Some(1.0), "{merchant}");
+    assert_eq!(sample(&merchant, "zk402_facilitator_settlement_batch_size_count"), Some(1.0), "{merchant}");
+    assert_eq!(sample(&merchant, "zk402_facilitator_settlement_seconds_count"), Some(1.0), "{merchant}");
     vec![
         Scraped { prefixes: &["zk402_prover_"], exposition: prover },
-        Scraped { prefixes: &["zk402_merchant_", "zk402_rpc_"], exposition: merchant },
+        Scraped { prefixes: &["zk402_merchant_", "zk402_facilitator_", "zk402_rpc_"], exposition: merchant },
     ]
 }
 

@@ -1,6 +1,6 @@
 //! What the merchant suites share: a suite body run so that a harness panic (the end-to-end
 //! scene asserts its setup) becomes a failed section, the status a paid retry ended with, and
-//! a scrape of the merchant's `/metrics`.
+//! scrapes of the merchant's `/metrics` (once, or until a series reaches a value).
 
 use super::Section;
 use std::future::Future;
@@ -35,7 +35,7 @@ pub async fn guarded(title: &str, suite: impl Future<Output = Result<Section, St
     }
 }
 
-/// How a paid retry (`Payer::redeem`) ended: the HTTP status, or the client error.
+/// How a paid retry (`Payer::redeem` or `Payer::send_proof`) ended: the HTTP status, or the client error.
 pub fn redeem_status(result: Result<Access, PayerError>) -> Result<u16, String> {
     match result {
         Ok(access) => Ok(access.status),
@@ -62,5 +62,22 @@ pub async fn scrape(address: SocketAddr) -> Result<String, String> {
         Ok((200, text)) => Ok(text),
         Ok((status, _)) => Err(format!("/metrics answered {status}")),
         Err(e) => Err(format!("/metrics: {e}")),
+    }
+}
+
+/// Scrapes the merchant's `/metrics` until `series` is at least `at_least` (e.g. the
+/// facilitator's settled proofs once its worker has landed them); its value then, or an error
+/// naming the last value seen after `limit`.
+pub async fn await_sample(address: SocketAddr, series: &str, at_least: f64, limit: Duration) -> Result<f64, String> {
+    let start = Instant::now();
+    loop {
+        let seen = crate::names::sample(&scrape(address).await?, series);
+        match seen {
+            Some(value) if value >= at_least => return Ok(value),
+            _ if start.elapsed() >= limit => {
+                return Err(format!("{series} is {seen:?} after {limit:?}, expected at least {at_least}"));
+            }
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
     }
 }

@@ -12,7 +12,7 @@ use url::Url;
 use zk402_chain::resilience::BreakerConfig;
 use zk402_cli::world::Terms;
 use zk402_e2e::{
-    HttpPayer, MerchantOptions, Scene, dead_address, pay_and_prove, rpc_backend_with_breaker, serve_merchant,
+    HttpPayer, MerchantSetup, Scene, dead_address, pay_and_prove, rpc_backend_with_breaker, serve_merchant,
     serve_rpc_on,
 };
 
@@ -66,7 +66,7 @@ pub async fn run() -> Result<Section, String> {
         .and_then(|stats| stats.endpoints.first().map(|e| e.endpoint.clone()))
         .ok_or("the JSON-RPC backend has no endpoint")?;
     let merchant =
-        serve_merchant(&scene.world, &scene.network, chain, scene.dir.path(), MerchantOptions::default()).await;
+        serve_merchant(&scene.world, &scene.network, chain, scene.dir.path(), MerchantSetup::default()).await;
     let payer = scene.payer();
     let (url, base) = (merchant.resource_url(), merchant.base_url());
 
