@@ -576,6 +576,12 @@ async fn a_payment_accepting_other_terms_is_refused() {
     let mut elsewhere = pay.clone();
     elsewhere.accepted.pay_to = world.payer.pubkey().to_string();
     assert_eq!(refusal(&merchant.get(DATA, &elsewhere).await), "requirements_mismatch");
+    let mut devnet = pay.clone();
+    devnet.accepted.network = Network::solana_devnet();
+    assert_eq!(refusal(&merchant.get(DATA, &devnet).await), "requirements_mismatch");
+    let mut other_policy = pay.clone();
+    other_policy.accepted.extra.policy = Pubkey::new_unique().to_string();
+    assert_eq!(refusal(&merchant.get(DATA, &other_policy).await), "requirements_mismatch");
     assert_eq!(merchant.served(), 0);
     assert_served(&merchant, &pay).await;
 }
