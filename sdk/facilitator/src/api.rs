@@ -86,7 +86,7 @@ async fn verify<C: Chain + 'static, S: NullifierStore>(
 ) -> Response {
     let request = match decode(&body) {
         Ok(request) => request,
-        Err(answer) => return answer,
+        Err(bad) => return bad.into_response(),
     };
     let payer = Some(hex::encode32(&request.payment_payload.payload.nullifier));
     match f.verify(&request.payment_payload, &request.payment_requirements).await {
@@ -104,7 +104,7 @@ async fn settle<C: Chain + 'static, S: NullifierStore>(
 ) -> Response {
     let request = match decode(&body) {
         Ok(request) => request,
-        Err(answer) => return answer,
+        Err(bad) => return bad.into_response(),
     };
     let payer = Some(hex::encode32(&request.payment_payload.payload.nullifier));
     let network = f.config.network.clone();
@@ -126,34 +126,52 @@ async fn settle<C: Chain + 'static, S: NullifierStore>(
 }
 
 async fn metrics<C: Chain + 'static, S: NullifierStore>(State(f): State<Arc<Facilitator<C, S>>>) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], f.metrics.render())
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        f.metrics.render(),
+    )
         .into_response()
+}
+
+/// A request body that is not a facilitator request: answered 400 `{error, message}`.
+#[derive(Debug)]
+struct BadRequest {
+    code: &'static str,
+    message: String,
+}
+
+impl BadRequest {
+    fn new(code: &'static str, message: impl ToString) -> BadRequest {
+        BadRequest { code, message: message.to_string() }
+    }
+}
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        (StatusCode::BAD_REQUEST, Json(json!({"error": self.code, "message": self.message}))).into_response()
+    }
 }
 
 /// Decodes a request body, with the header decoder's envelope checks on the payload (so an
 /// unsupported version, scheme or network has its own code).
-fn decode(body: &[u8]) -> Result<FacilitatorRequest, Response> {
-    let json: Value = serde_json::from_slice(body).map_err(|e| bad_request("invalid_json", &e.to_string()))?;
+fn decode(body: &[u8]) -> Result<FacilitatorRequest, BadRequest> {
+    let json: Value = serde_json::from_slice(body).map_err(|e| BadRequest::new("invalid_json", e))?;
     if json.get("x402Version").and_then(Value::as_u64) != Some(X402_VERSION) {
-        return Err(bad_request("unsupported_version", "x402Version must be 2"));
+        return Err(BadRequest::new("unsupported_version", "x402Version must be 2"));
     }
     for (field, check) in [
         ("paymentPayload", PaymentPayload::check_envelope as fn(&Value) -> Result<(), HeaderError>),
         ("paymentRequirements", check_requirements),
     ] {
-        let part = json.get(field).ok_or_else(|| bad_request("invalid_request", &format!("{field} is required")))?;
-        check(part).map_err(|e| bad_request(e.code(), &e.to_string()))?;
+        let part = json.get(field).ok_or_else(|| BadRequest::new("invalid_request", format!("{field} is required")))?;
+        check(part).map_err(|e| BadRequest::new(e.code(), e))?;
     }
-    serde_json::from_value(json).map_err(|e| bad_request("invalid_request", &e.to_string()))
+    serde_json::from_value(json).map_err(|e| BadRequest::new("invalid_request", e))
 }
 
 /// Requirements are checked as a payload's `accepted` entry is.
 fn check_requirements(requirements: &Value) -> Result<(), HeaderError> {
     PaymentPayload::check_envelope(&json!({"x402Version": X402_VERSION, "accepted": requirements}))
-}
-
-fn bad_request(code: &str, message: &str) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({"error": code, "message": message}))).into_response()
 }
 
 fn unavailable(message: &str) -> Response {

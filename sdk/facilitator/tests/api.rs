@@ -1,0 +1,199 @@
+//! x402's facilitator API over real HTTP on loopback (reqwest against `api::router`), on an
+//! in-process cluster with real proofs: `/supported`, `/verify` and `/settle` with the spec's
+//! JSON names, 400 codes for bodies that are not zk402 requests, and `/metrics`.
+
+mod common;
+
+use common::world::*;
+use serde_json::{Value, json};
+use solana_signer::Signer;
+use std::sync::Arc;
+use zk402_chain::program::payment_events;
+use zk402_facilitator::Mode;
+use zk402_facilitator::api::{FacilitatorRequest, router};
+use zk402_facilitator::store::NullifierStore;
+use zk402_x402::{SettlementResponse, X402_VERSION, hex};
+
+/// A facilitator API served on loopback.
+struct Served {
+    world: World,
+    facilitator: Arc<LocalFacilitator>,
+    base: String,
+    http: reqwest::Client,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
+    }
+}
+
+/// Serves a facilitator in `mode` (its settlement worker running) on a free loopback port.
+async fn serve(mode: Mode) -> Served {
+    let world = World::create().await;
+    let facilitator = world.facilitator(mode);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(Arc::clone(&facilitator));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    let tasks = vec![server, facilitator.spawn_worker()];
+    Served { world, facilitator, base, http: reqwest::Client::new(), tasks }
+}
+
+impl Served {
+    /// The request body paying with `payment`.
+    fn body(&self, payment: &Payment) -> Value {
+        let (payment_payload, payment_requirements) = self.world.pay(payment);
+        let request = FacilitatorRequest { x402_version: X402_VERSION, payment_payload, payment_requirements };
+        serde_json::to_value(request).unwrap()
+    }
+
+    /// POSTs `body` (raw bytes) to `path`: status and JSON answer.
+    async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post(path, serde_json::to_vec(body).unwrap()).await
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn supported_lists_zk_groth16_on_its_network_with_the_fee_payer() {
+    let s = serve(Mode::Deferred).await;
+    let response = s.get("/supported").await;
+    assert_eq!(response.status(), 200);
+    let network = s.world.network.as_str();
+    let expected = json!({
+        "kinds": [{"x402Version": 2, "scheme": "zk-groth16", "network": network}],
+        "extensions": [],
+        "signers": {network: [s.world.fee_payer.pubkey().to_string()]},
+    });
+    assert_eq!(response.json::<Value>().await.unwrap(), expected);
+}
+
+#[tokio::test]
+async fn verify_answers_valid_then_invalid_with_the_reason() {
+    let s = serve(Mode::Deferred).await;
+    let paid = payment(0);
+    let nullifier = hex::encode32(&paid.zk.nullifier);
+    let body = s.body(&paid);
+    assert_eq!(s.post_json("/verify", &body).await, (200, json!({"isValid": true, "payer": nullifier})));
+    let replay = json!({"isValid": false, "invalidReason": "nullifier_reserved", "payer": nullifier});
+    assert_eq!(s.post_json("/verify", &body).await, (200, replay));
+    let mut tampered = s.body(&payment(1));
+    tampered["paymentPayload"]["payload"]["now"] = json!(paid.zk.now + 1);
+    let (status, answer) = s.post_json("/verify", &tampered).await;
+    assert_eq!((status, &answer["isValid"], &answer["invalidReason"]), (200, &json!(false), &json!("proof_invalid")));
+}
+
+#[tokio::test]
+async fn settle_returns_the_transaction_network_and_the_nullifier_as_payer() {
+    let s = serve(Mode::Confirm).await;
+    let paid = payment(0);
+    let (status, answer) = s.post_json("/settle", &s.body(&paid)).await;
+    assert_eq!(status, 200, "{answer}");
+    let settlement: SettlementResponse = serde_json::from_value(answer.clone()).unwrap();
+    assert!(settlement.success, "{answer}");
+    assert_eq!(settlement.error_reason, None);
+    assert_eq!(settlement.network, s.world.network);
+    assert_eq!(settlement.payer, Some(hex::encode32(&paid.zk.nullifier)), "the payer is its credit's nullifier");
+    assert!(!answer.to_string().contains(&payer().pubkey().to_string()), "never the payer's key");
+    let tx = s.world.chain.ledger().unwrap().into_iter().find(|tx| tx.signature.to_string() == settlement.transaction);
+    let tx = tx.expect("the transaction is on the ledger");
+    assert_eq!(payment_events(&tx.logs)[0].nullifier, paid.zk.nullifier);
+}
+
+#[tokio::test]
+async fn settle_refuses_an_invalid_payment_with_its_reason() {
+    let s = serve(Mode::Confirm).await;
+    let mut body = s.body(&payment(0));
+    body["paymentPayload"]["payload"]["nullifier"] = json!(hex::encode32(&[7; 32]));
+    let (status, answer) = s.post_json("/settle", &body).await;
+    assert_eq!(status, 200);
+    assert_eq!((&answer["success"], &answer["errorReason"]), (&json!(false), &json!("proof_invalid")), "{answer}");
+    assert_eq!(answer["transaction"], "");
+}
+
+/// POSTs the honest request for credit 0 changed by `change` to `/verify` and `/settle`: both
+/// answer 400 with `code`.
+async fn bad_request(code: &str, change: impl Fn(&mut Value)) {
+    let s = serve(Mode::Deferred).await;
+    let mut body = s.body(&payment(0));
+    change(&mut body);
+    for path in ["/verify", "/settle"] {
+        let (status, answer) = s.post_json(path, &body).await;
+        assert_eq!((status, &answer["error"]), (400, &json!(code)), "{path}: {answer}");
+    }
+    assert_eq!(s.facilitator.store().state(&payment(0).zk.nullifier).await.unwrap(), None, "nothing reserved");
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_invalid_json() {
+    let s = serve(Mode::Deferred).await;
+    let (status, answer) = s.post("/verify", "{\"x402Version\": 2,").await;
+    assert_eq!((status, &answer["error"]), (400, &json!("invalid_json")), "{answer}");
+}
+
+#[tokio::test]
+async fn x402_version_1_is_400_unsupported_version() {
+    bad_request("unsupported_version", |body| body["x402Version"] = json!(1)).await;
+}
+
+#[tokio::test]
+async fn scheme_exact_is_400_unsupported_scheme() {
+    bad_request("unsupported_scheme", |body| {
+        body["paymentPayload"]["accepted"]["scheme"] = json!("exact");
+        body["paymentRequirements"]["scheme"] = json!("exact");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_evm_network_is_400_unsupported_network() {
+    bad_request("unsupported_network", |body| {
+        body["paymentPayload"]["accepted"]["network"] = json!("eip155:8453");
+        body["paymentRequirements"]["network"] = json!("eip155:8453");
+    })
+    .await;
+    bad_request("unsupported_network", |body| body["paymentRequirements"]["network"] = json!("eip155:8453")).await;
+}
+
+#[tokio::test]
+async fn metrics_name_the_facilitator_series() {
+    let s = serve(Mode::Deferred).await;
+    let (status, _) = s.post_json("/verify", &s.body(&payment(0))).await;
+    assert_eq!(status, 200);
+    let response = s.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("application/openmetrics-text"), "{content_type}");
+    let text = response.text().await.unwrap();
+    for series in [
+        "zk402_facilitator_verifications_total{result=\"valid\"} 1",
+        "zk402_facilitator_verifications_total{result=\"nullifier_reserved\"} 0",
+        "zk402_facilitator_settlement_queue_depth{state=\"queued\"}",
+        "zk402_facilitator_settlement_batch_size_count",
+        "zk402_facilitator_settlement_seconds_count",
+        "zk402_facilitator_settled_total",
+        "zk402_facilitator_settlement_retries_total",
+        "zk402_facilitator_settlement_failures_total{reason=\"deadline_passed\"}",
+    ] {
+        assert!(text.contains(series), "{series} missing from:\n{text}");
+    }
+    assert!(text.ends_with("# EOF\n"));
+}
