@@ -161,13 +161,25 @@ pub fn check(
     url: &str,
     now: u64,
 ) -> Result<(), ChallengeRefusal> {
+    authenticate(key, info, policy, url)?;
+    if now > info.expires_at {
+        return Err(ChallengeRefusal::Expired);
+    }
+    Ok(())
+}
+
+/// [`check`] without the expiry: `info` was minted with `key` for `policy` and `url` and
+/// carries the request hash its fields give (for a payment already verified in time).
+pub fn authenticate(
+    key: &ChallengeKey,
+    info: &ChallengeInfo,
+    policy: &[u8; 32],
+    url: &str,
+) -> Result<(), ChallengeRefusal> {
     let fields = Fields { policy, nonce: &info.nonce, expires_at: info.expires_at, method: &info.method, url };
     // blake3::Hash compares in constant time.
     if key.mac(&fields) != blake3::Hash::from_bytes(info.mac) {
         return Err(ChallengeRefusal::Forged);
-    }
-    if now > info.expires_at {
-        return Err(ChallengeRefusal::Expired);
     }
     if fields.request_hash() != info.request_hash {
         return Err(ChallengeRefusal::RequestHashMismatch);

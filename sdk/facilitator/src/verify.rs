@@ -135,7 +135,11 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
     /// Verifies `payload` against `requirements` and reserves its nullifier. On `Ok` the proof
     /// is valid, its credit unspent, and no other payment can use that credit until
     /// [`settle`](Facilitator::settle) or a release.
-    pub async fn verify(&self, payload: &PaymentPayload, requirements: &PaymentRequirements) -> Result<Entry, VerifyError> {
+    pub async fn verify(
+        &self,
+        payload: &PaymentPayload,
+        requirements: &PaymentRequirements,
+    ) -> Result<Entry, VerifyError> {
         let outcome = self.check(payload, requirements).await;
         self.metrics.verification(outcome.as_ref().err());
         outcome
@@ -143,7 +147,7 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
 
     async fn check(&self, payload: &PaymentPayload, requirements: &PaymentRequirements) -> Result<Entry, VerifyError> {
         let view = self.check_terms(payload, requirements).await?;
-        let url = payload.resource.as_ref().map(|r| r.url.as_str()).ok_or(Invalid::ResourceMissing)?;
+        let url = resource(payload)?;
         let info = &requirements.extra.challenge;
         challenge::check(&self.config.challenge_key, info, &view.address.to_bytes(), url, crate::unix_now())?;
         let zk = &payload.payload;
@@ -152,9 +156,7 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
         }
         let deadline = self.check_time(zk.now, &view).await?;
         view.set.as_ref().ok_or(Invalid::NoNullifierSet)?;
-        let inputs = [u64_input(zk.now as u64), zk.nullifier, zk.request_hash];
-        let base = InputBase { point: view.policy.input_base, folded: 1 };
-        verify(&verifying_key(), &base, &Proof::from_bytes(&zk.proof), &inputs).map_err(|_| Invalid::ProofInvalid)?;
+        check_proof(&view, payload)?;
         if fetch_nullifier_expiry(&self.chain, &view.address, &zk.nullifier).await?.is_some() {
             return Err(Invalid::NullifierSpent.into());
         }
@@ -170,6 +172,24 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
             Reservation::Reserved => Ok(entry),
             Reservation::Taken(_) => Err(Invalid::NullifierReserved.into()),
         }
+    }
+
+    /// What settling a payload whose nullifier the store already holds requires: our terms, a
+    /// challenge of ours for its resource bound to the proof, and a valid proof — so a payload
+    /// merely carrying a known nullifier is no settlement. Time is not checked again: the
+    /// reservation was made in time, and the worker settles what was reserved.
+    pub(crate) async fn check_known(
+        &self,
+        payload: &PaymentPayload,
+        requirements: &PaymentRequirements,
+    ) -> Result<(), VerifyError> {
+        let view = self.check_terms(payload, requirements).await?;
+        let info = &requirements.extra.challenge;
+        challenge::authenticate(&self.config.challenge_key, info, &view.address.to_bytes(), resource(payload)?)?;
+        if payload.payload.request_hash != info.request_hash {
+            return Err(Invalid::ProofRequestHashMismatch.into());
+        }
+        check_proof(&view, payload)
     }
 
     /// The payment names our network and program, and a policy served here whose recipient
@@ -213,4 +233,18 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
         }
         Ok(deadline)
     }
+}
+
+/// The resource URL the payload names.
+fn resource(payload: &PaymentPayload) -> Result<&str, Invalid> {
+    payload.resource.as_ref().map(|r| r.url.as_str()).ok_or(Invalid::ResourceMissing)
+}
+
+/// The Groth16 proof verifies against the policy and the payload's public inputs, with the key
+/// the program holds.
+fn check_proof(view: &PolicyView, payload: &PaymentPayload) -> Result<(), VerifyError> {
+    let zk = &payload.payload;
+    let inputs = [u64_input(zk.now as u64), zk.nullifier, zk.request_hash];
+    let base = InputBase { point: view.policy.input_base, folded: 1 };
+    verify(&verifying_key(), &base, &Proof::from_bytes(&zk.proof), &inputs).map_err(|_| Invalid::ProofInvalid.into())
 }

@@ -17,8 +17,8 @@ use zk402_chain::ConfirmedTransaction;
 use zk402_chain::program::{fetch_nullifier_expiry, payment_events};
 use zk402_circuit::SigningKey;
 use zk402_facilitator::store::{NullifierStore, State};
-use zk402_facilitator::{Mode, VerifyError, challenge};
-use zk402_x402::{Network, PaymentPayload, PaymentRequirements};
+use zk402_facilitator::{Invalid, Mode, SettleError, VerifyError, challenge};
+use zk402_x402::{Network, PaymentPayload, PaymentRequirements, ZkPayload};
 
 /// The code of `outcome`'s refusal (panics on anything else).
 fn refusal<T: std::fmt::Debug>(outcome: Result<T, VerifyError>) -> &'static str {
@@ -272,6 +272,50 @@ async fn the_nullifier_is_reserved_exactly_once_under_concurrent_verifies() {
     assert_eq!(f.store().state(&payload.payload.nullifier).await.unwrap(), Some(State::Reserved));
 }
 
+/// A payload for a fresh challenge that carries `known`'s nullifier (read from the chain's
+/// events, or from a `payer` field) with `proof`.
+fn carrying_nullifier(w: &World, known: &Payment, proof: [u8; 256]) -> (PaymentPayload, PaymentRequirements) {
+    let fresh = challenge::mint(challenge_key(), &policy().to_bytes(), "GET", URL, zk402_facilitator::unix_now(), 600);
+    let fresh = fresh.unwrap();
+    let zk = ZkPayload { proof, request_hash: fresh.request_hash, ..known.zk.clone() };
+    w.pay(&Payment { challenge: fresh, zk })
+}
+
+#[tokio::test]
+async fn a_forged_payload_carrying_a_settled_nullifier_is_no_settlement() {
+    let w = World::create().await;
+    let f = w.facilitator(Mode::Confirm);
+    let _worker = AbortOnDrop(f.spawn_worker());
+    let honest = payment(0);
+    let (payload, requirements) = w.pay(&honest);
+    let transaction = f.settle(&payload, &requirements).await.unwrap().expect("settled");
+    for proof in [[0; 256], honest.zk.proof] {
+        let (payload, requirements) = carrying_nullifier(&w, &honest, proof);
+        let outcome = f.settle(&payload, &requirements).await;
+        assert!(
+            matches!(&outcome, Err(SettleError::Verify(VerifyError::Invalid(Invalid::ProofInvalid)))),
+            "{outcome:?}"
+        );
+    }
+    // The honest payment's settlement is unchanged and still reported.
+    assert_eq!(f.settle(&payload, &requirements).await.unwrap(), Some(transaction));
+}
+
+#[tokio::test]
+async fn a_forged_payload_carrying_a_reserved_nullifier_is_not_queued() {
+    let w = World::create().await;
+    let f = w.facilitator(Mode::Deferred);
+    let honest = payment(0);
+    let (payload, requirements) = w.pay(&honest);
+    f.verify(&payload, &requirements).await.unwrap();
+    let (forged, forged_requirements) = carrying_nullifier(&w, &honest, [0; 256]);
+    let outcome = f.settle(&forged, &forged_requirements).await;
+    assert!(matches!(&outcome, Err(SettleError::Verify(VerifyError::Invalid(Invalid::ProofInvalid)))), "{outcome:?}");
+    assert_eq!(f.store().state(&honest.zk.nullifier).await.unwrap(), Some(State::Reserved), "not queued");
+    assert_eq!(f.settle(&payload, &requirements).await.unwrap(), None, "the honest payment is queued");
+    assert_eq!(f.store().state(&honest.zk.nullifier).await.unwrap(), Some(State::Queued));
+}
+
 /// Waits (up to 30 s) until every nullifier is settled or failed in `f`'s store; their states.
 async fn outcomes(f: &LocalFacilitator, nullifiers: &[[u8; 32]]) -> Vec<State> {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -421,7 +465,7 @@ async fn a_proof_past_its_deadline_is_marked_failed_and_counted_never_dropped() 
     // Settling it again reports the failure.
     let (payload, requirements) = w.pay(&late);
     let again = f.settle(&payload, &requirements).await;
-    assert!(matches!(&again, Err(zk402_facilitator::SettleError::Failed(r)) if r == "deadline_passed"), "{again:?}");
+    assert!(matches!(&again, Err(SettleError::Failed(r)) if r == "deadline_passed"), "{again:?}");
 }
 
 #[tokio::test]

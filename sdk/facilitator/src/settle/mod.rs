@@ -76,7 +76,8 @@ struct Held {
 }
 
 impl<C: Chain + 'static, S: NullifierStore> Facilitator<C, S> {
-    /// Settles a payment: verifies it first if it was not (reserving its nullifier), then
+    /// Settles a payment: verifies it first if it was not (reserving its nullifier) — if its
+    /// nullifier is known, checks it is a genuine payment carrying that nullifier — then
     /// queues it. In [`Mode::Deferred`] returns at once with no transaction; in
     /// [`Mode::Confirm`] waits until the chain has recorded it and returns that transaction.
     pub async fn settle(
@@ -87,6 +88,8 @@ impl<C: Chain + 'static, S: NullifierStore> Facilitator<C, S> {
         let nullifier = payload.payload.nullifier;
         if self.store.state(&nullifier).await?.is_none() {
             self.verify(payload, requirements).await?;
+        } else {
+            self.check_known(payload, requirements).await?;
         }
         let state = self.store.enqueue(&nullifier).await?;
         self.wake.notify_one();
@@ -135,7 +138,8 @@ impl<C: Chain + 'static, S: NullifierStore> Facilitator<C, S> {
                     tracing::warn!(error = %e, "cannot purge the nullifier store");
                 }
             }
-            let pause = if held.is_empty() { self.settle.poll } else { self.settle.poll.min(Duration::from_millis(20)) };
+            let pause =
+                if held.is_empty() { self.settle.poll } else { self.settle.poll.min(Duration::from_millis(20)) };
             let _ = tokio::time::timeout(pause, self.wake.notified()).await;
         }
     }
