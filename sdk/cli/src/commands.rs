@@ -151,9 +151,13 @@ fn prover(config: &PayerConfig) -> Result<AnyProver, String> {
 
 fn payer(config: &Path) -> Result<Payer<ChainBackend, AnyProver>, String> {
     let config: PayerConfig = load(config).map_err(|e| e.to_string())?;
+    configured_payer(&config)
+}
+
+fn configured_payer(config: &PayerConfig) -> Result<Payer<ChainBackend, AnyProver>, String> {
     let keypair = read_keypair(&config.keypair_file).map_err(|e| e.to_string())?;
     let wallet = Wallet::open(&config.wallet_file).map_err(|e| e.to_string())?;
-    Ok(Payer::new(chain(&config.cluster)?, prover(&config)?, keypair, wallet, network(&config.cluster.network)?))
+    Ok(Payer::new(chain(&config.cluster)?, prover(config)?, keypair, wallet, network(&config.cluster.network)?))
 }
 
 /// `zk402 payer pay URL --credits N`: pays the merchant's price N times in one payment and
@@ -197,10 +201,45 @@ pub async fn credits(config: &Path, url: &str) -> CommandResult {
     Ok(())
 }
 
-/// `zk402 payer access URL`.
+/// `zk402 payer privacy URL`: how many fresh receipts of the merchant's issuer a request spent
+/// now would hide among, from public data, with a warning below `min_anonymity_set` (the
+/// configuration's unless given).
+pub async fn privacy(config: &Path, url: &str, min_anonymity_set: Option<usize>) -> CommandResult {
+    let config: PayerConfig = load(config).map_err(|e| e.to_string())?;
+    let payer = configured_payer(&config)?;
+    let offer = payer.offer(url).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("{url} is free"))?;
+    let set = payer.anonymity_set(&offer).await.map_err(|e| e.to_string())?;
+    println!(
+        "policy {}: price {} atomic units of {} per request, receipts fresh for {} s, paid to {}",
+        offer.policy_address, offer.policy.price, offer.accepted.asset, offer.policy.max_age, set.account
+    );
+    match set.capped {
+        false => println!("fresh receipts: {}", set.fresh),
+        true => println!("fresh receipts: at least {} (stopped after {} transactions)", set.fresh, set.scanned),
+    }
+    println!("window: unix {} ..= {} (cluster clock)", set.since, set.now);
+    if let Some(warning) = set.warning(min_anonymity_set.unwrap_or(config.min_anonymity_set)) {
+        println!("{warning}");
+    }
+    Ok(())
+}
+
+/// `zk402 payer access URL`: warns on stderr, before proving, when the anonymity set is below
+/// the configuration's `min_anonymity_set` (a warning, not a refusal).
 pub async fn access(config: &Path, url: &str) -> CommandResult {
-    let payer = payer(config)?;
-    let access = payer.access(url).await.map_err(|e| e.to_string())?;
+    let config: PayerConfig = load(config).map_err(|e| e.to_string())?;
+    let payer = configured_payer(&config)?;
+    let offer = payer.offer(url).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("{url} is free"))?;
+    match payer.anonymity_set(&offer).await {
+        Ok(set) => {
+            if let Some(warning) = set.warning(config.min_anonymity_set) {
+                eprintln!("{warning}");
+            }
+        }
+        Err(e) => eprintln!("warning: cannot count the fresh receipts of this merchant ({e})"),
+    }
+    let proven = payer.prove(&offer).await.map_err(|e| e.to_string())?;
+    let access = payer.redeem(&offer, &proven).await.map_err(|e| e.to_string())?;
     match access.settlement.transaction.as_str() {
         "" => eprintln!("HTTP {} — proof verified by the merchant; settlement on chain follows", access.status),
         tx => eprintln!("HTTP {} — settled on chain by {tx}", access.status),

@@ -149,7 +149,6 @@ pub enum IssuerFinality {
 }
 
 impl MerchantConfig {
-
     /// The receipt issuer's configuration: mint, recipient, finality and rate limit.
     pub fn issuer(&self) -> Result<IssuerConfig, String> {
         let address = |text: &str, what: &str| Pubkey::from_str(text).map_err(|e| format!("{what} {text:?}: {e}"));
@@ -191,6 +190,14 @@ pub struct PayerConfig {
     pub zkey: Option<PathBuf>,
     /// Compiled circuit for in-process proofs [default: the repository's circuits/build].
     pub wasm: Option<PathBuf>,
+    /// Warn before spending when fewer fresh receipts of the merchant's issuer than this are
+    /// on chain (`payer privacy`, `payer access`) [default: 10].
+    #[serde(default = "min_anonymity_set")]
+    pub min_anonymity_set: usize,
+}
+
+fn min_anonymity_set() -> usize {
+    zk402_payer::DEFAULT_MIN_ANONYMITY_SET
 }
 
 /// Reads a Solana keypair file (a JSON array of 64 bytes).
@@ -245,5 +252,18 @@ rpc_urls = ["http://127.0.0.1:8899"]
         assert!(merchant("issuer_finality = \"processed\"").is_err(), "processed is not offered");
         assert!(merchant("issuer_rate_per_second = 0.0").unwrap().issuer().is_err());
         assert!(merchant("issuer_burst = 0").unwrap().issuer().is_err());
+    }
+
+    #[test]
+    fn the_payer_warns_below_ten_fresh_receipts_unless_configured_otherwise() {
+        let payer = |extra: &str| {
+            toml::from_str::<PayerConfig>(&format!(
+                "keypair_file = \"payer.json\"\nwallet_file = \"wallet.json\"\n{extra}\n[cluster]\n\
+                 network = \"solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1\"\nrpc_urls = [\"http://127.0.0.1:8899\"]\n"
+            ))
+        };
+        assert_eq!(payer("").unwrap().min_anonymity_set, 10);
+        assert_eq!(payer("min_anonymity_set = 50").unwrap().min_anonymity_set, 50);
+        assert!(payer("min_anonymity_set = -1").is_err());
     }
 }

@@ -146,7 +146,20 @@ enum PayerCommand {
         /// The paid resource.
         url: String,
     },
-    /// Requests `url`, paying with a proof of an unspent receipt, and prints the response.
+    /// Shows, from public data, how many fresh receipts of the merchant's issuer a request to
+    /// `url` spent now would hide among, and warns when they are fewer than the threshold.
+    Privacy {
+        /// Payer configuration file.
+        #[arg(long, env = "ZK402_PAYER_CONFIG")]
+        config: PathBuf,
+        /// The paid resource.
+        url: String,
+        /// Warn below this many fresh receipts [default: the configuration's min_anonymity_set].
+        #[arg(long)]
+        min_anonymity_set: Option<usize>,
+    },
+    /// Requests `url`, paying with a proof of an unspent receipt, and prints the response
+    /// (warning first when few fresh receipts of the merchant's issuer exist).
     Access {
         /// Payer configuration file.
         #[arg(long, env = "ZK402_PAYER_CONFIG")]
@@ -206,6 +219,9 @@ fn main() -> ExitCode {
                 zk402_cli::commands::pay(&config, &url, credits, issuer_url.as_deref()).await
             }
             Command::Payer(PayerCommand::Credits { config, url }) => zk402_cli::commands::credits(&config, &url).await,
+            Command::Payer(PayerCommand::Privacy { config, url, min_anonymity_set }) => {
+                zk402_cli::commands::privacy(&config, &url, min_anonymity_set).await
+            }
             Command::Payer(PayerCommand::Access { config, url }) => zk402_cli::commands::access(&config, &url).await,
         }
     });

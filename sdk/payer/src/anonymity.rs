@@ -55,10 +55,10 @@ impl AnonymitySet {
     pub fn warning(&self, threshold: usize) -> Option<String> {
         (self.fresh < threshold).then(|| {
             format!(
-                "warning: only {}{} fresh receipt(s) of this merchant's issuer (threshold {threshold}): a request \
+                "warning: {} {} fresh receipt(s) of this merchant's issuer (threshold {threshold}): a request \
                  spent now hides among few payments, and the merchant may link it to yours by time; \
                  buy credits ahead and spend them later, or wait for more payments",
-                if self.capped { "at least " } else { "" },
+                if self.capped { "at least" } else { "only" },
                 self.fresh
             )
         })
