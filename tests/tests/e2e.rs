@@ -2,9 +2,9 @@
 //! JSON-RPC facade ⇄ in-process Solana runtime with the verifier program, and the prover service.
 
 use solana_signer::Signer;
-use zk402_cli::world::{Terms, World};
 use std::time::Duration;
 use zk402_chain::program::fetch_nullifier_expiry;
+use zk402_cli::world::{Terms, World};
 use zk402_e2e::{MerchantSetup, Scene, dead_address, pay_and_prove, rpc_backend, serve_merchant};
 use zk402_facilitator::Mode;
 use zk402_payer::{PayerError, ProveError};

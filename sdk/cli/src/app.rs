@@ -226,7 +226,8 @@ pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig)
     let issuer = Issuer::new(chain.clone(), issuer_key, issuer_config, ledger);
     let stats_chain = chain.clone();
     let extra = move || stats_chain.rpc_stats().map(|stats| render_rpc(&stats)).unwrap_or_default();
-    let facilitator = start_facilitator(&config.facilitator, network_of(config)?, vec![gate.policy], chain.clone()).await?;
+    let facilitator =
+        start_facilitator(&config.facilitator, network_of(config)?, vec![gate.policy], chain.clone()).await?;
     let worker = facilitator.spawn_worker();
     let router = merchant_router(gate, facilitator, issuer, extra);
     let listener = TcpListener::bind(&config.bind).await.map_err(|e| format!("bind {}: {e}", config.bind))?;

@@ -58,7 +58,8 @@ pub async fn run(options: BenchOptions) -> Result<Vec<String>, String> {
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     let wallet = Wallet::open(&dir.path().join("wallet.json")).map_err(|e| e.to_string())?;
-    let payer = Payer::new(chain.clone(), LocalProver(Arc::new(prover)), world.payer.insecure_clone(), wallet, network.clone());
+    let payer =
+        Payer::new(chain.clone(), LocalProver(Arc::new(prover)), world.payer.insecure_clone(), wallet, network.clone());
 
     let key = ChallengeKey::generate().map_err(|e| e.to_string())?;
     let deferred = MerchantSetup { challenge_key: Some(key.clone()), ..MerchantSetup::default() };
@@ -139,7 +140,8 @@ async fn verify_throughput(
     let network = payloads.first().map(|p| p.accepted.network.clone()).ok_or("no verification to measure")?;
     let store = SqliteStore::open(&dir.join("bench-verify.sqlite")).map_err(|e| e.to_string())?;
     let config = FacilitatorConfig::new(network, key, vec![world.policy], Mode::Deferred);
-    let facilitator = Facilitator::new(config, SettleConfig::default(), chain.clone(), store, world.facilitator.insecure_clone());
+    let facilitator =
+        Facilitator::new(config, SettleConfig::default(), chain.clone(), store, world.facilitator.insecure_clone());
     let started = Instant::now();
     let tasks: Vec<_> = payloads
         .into_iter()
@@ -156,7 +158,13 @@ async fn verify_throughput(
 
 /// Ten paid requests to a merchant that settles only full batches; the facilitator's fees
 /// divided by ten.
-async fn batch_fee(payer: &LocalPayer, chain: &LocalChain, world: &World, network: &Network, dir: &Path) -> Result<u64, String> {
+async fn batch_fee(
+    payer: &LocalPayer,
+    chain: &LocalChain,
+    world: &World,
+    network: &Network,
+    dir: &Path,
+) -> Result<u64, String> {
     let settle = SettleConfig { max_batch: BATCH, flush_after: Duration::from_secs(600), ..SettleConfig::default() };
     let setup = MerchantSetup { settle, ..MerchantSetup::default() };
     let merchant = spawn_for_world(world, network, chain.clone(), dir, setup, String::new).await?;

@@ -166,7 +166,11 @@ async fn lamports(chain: &LocalChain, address: &anchor_lang::prelude::Pubkey) ->
 }
 
 /// Waits (up to 30 s) until `nullifier` is recorded in `policy`'s on-chain set.
-async fn wait_recorded(chain: &LocalChain, policy: &anchor_lang::prelude::Pubkey, nullifier: &[u8; 32]) -> Result<(), String> {
+async fn wait_recorded(
+    chain: &LocalChain,
+    policy: &anchor_lang::prelude::Pubkey,
+    nullifier: &[u8; 32],
+) -> Result<(), String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while fetch_nullifier_expiry(chain, policy, nullifier).await.map_err(|e| e.to_string())?.is_none() {
         if std::time::Instant::now() > deadline {

@@ -48,8 +48,9 @@ pub fn verify_payment(
     set: &NullifierSet,
     submission: &ProofSubmission,
 ) -> Instruction {
-    let metas = accounts::VerifyPayment { settler: *settler, policy: *policy, shard: set.shard_for(&submission.nullifier) }
-        .to_account_metas(None);
+    let metas =
+        accounts::VerifyPayment { settler: *settler, policy: *policy, shard: set.shard_for(&submission.nullifier) }
+            .to_account_metas(None);
     build(metas, instruction::VerifyPayment { submission: submission.clone() })
 }
 

@@ -64,7 +64,11 @@ impl<C: Chain + 'static, S: NullifierStore> X402Gate<C, S> {
     }
 
     /// A gate that counts into `metrics` (shared with a `/metrics` route, or with other gates).
-    pub fn with_metrics(config: GateConfig, facilitator: Arc<Facilitator<C, S>>, metrics: Arc<MerchantMetrics>) -> Self {
+    pub fn with_metrics(
+        config: GateConfig,
+        facilitator: Arc<Facilitator<C, S>>,
+        metrics: Arc<MerchantMetrics>,
+    ) -> Self {
         X402Gate { shared: Arc::new(Shared { config, facilitator, metrics }) }
     }
 
@@ -249,18 +253,23 @@ impl<C: Chain + 'static, S: NullifierStore> Shared<C, S> {
         let config = &self.config;
         let key = &self.facilitator.config().challenge_key;
         let method = target.method.as_str();
-        let challenge =
-            match challenge::mint(key, &config.policy.to_bytes(), method, &target.url, unix_now(), config.challenge_ttl_secs)
-            {
-                Ok(challenge) => challenge,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot mint a challenge");
-                    return Admission::Answer(response::unavailable(
-                        "challenge_unavailable",
-                        "cannot issue a challenge now",
-                    ));
-                }
-            };
+        let challenge = match challenge::mint(
+            key,
+            &config.policy.to_bytes(),
+            method,
+            &target.url,
+            unix_now(),
+            config.challenge_ttl_secs,
+        ) {
+            Ok(challenge) => challenge,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot mint a challenge");
+                return Admission::Answer(response::unavailable(
+                    "challenge_unavailable",
+                    "cannot issue a challenge now",
+                ));
+            }
+        };
         self.metrics.payment_required();
         let required = PaymentRequired {
             x402_version: X402_VERSION,
