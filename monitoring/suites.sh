@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the load and chaos suites on loopback and writes monitoring/report.md: against the
 # prover, saturation and 2× overload (`zk402-prover load`), overload then recovery, and SIGKILL
-# mid-load with a restart; against the merchant app, its Redis challenge store killed and
-# restarted, and a failing RPC endpoint (fallback, breaker opens and closes). Bounded: about
-# a minute and a half of load plus the build. Needs redis-server (Debian package
+# mid-load with a restart; against the merchant app, the Redis nullifier store behind its
+# facilitator killed and restarted, and a failing RPC endpoint (fallback, breaker opens and
+# closes). Bounded: about a minute and a half of load plus the build. Needs redis-server (Debian package
 # `redis-server`; ZK402_REDIS_SERVER to point elsewhere). Settings: SUITE_SECONDS (per load
 # phase, default 10), SUITE_WORKERS (2), SUITE_QUEUE_DEPTH (8), ZK402_PROVER_ZKEY /
 # ZK402_PROVER_WASM (default: the committed test ceremony's key and the committed circuit),
