@@ -232,6 +232,15 @@ pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig)
     let router = merchant_router(gate, facilitator, issuer, extra);
     let listener = TcpListener::bind(&config.bind).await.map_err(|e| format!("bind {}: {e}", config.bind))?;
     println!("merchant serving {}{RESOURCE_PATH} on {}", config.public_url, config.bind);
+    serve_until_ctrl_c(listener, router, worker).await
+}
+
+/// Serves `router` until Ctrl-C (in-flight requests finish first), then stops `worker`.
+async fn serve_until_ctrl_c(
+    listener: TcpListener,
+    router: Router,
+    worker: tokio::task::JoinHandle<()>,
+) -> Result<(), String> {
     let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -268,14 +277,7 @@ pub async fn serve_facilitator(chain: Arc<ChainBackend>, config: &FacilitatorFil
     let worker = facilitator.spawn_worker();
     let listener = TcpListener::bind(&config.bind).await.map_err(|e| format!("bind {}: {e}", config.bind))?;
     println!("facilitator serving /supported, /verify, /settle on {}", config.bind);
-    let served = axum::serve(listener, zk402_facilitator::api::router(facilitator))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string());
-    worker.abort();
-    served
+    serve_until_ctrl_c(listener, zk402_facilitator::api::router(facilitator), worker).await
 }
 
 fn network_of(config: &MerchantConfig) -> Result<Network, String> {
