@@ -91,6 +91,13 @@ impl<C: Chain + 'static, S: NullifierStore> Facilitator<C, S> {
         } else {
             self.check_known(payload, requirements).await?;
         }
+        self.settle_verified(&nullifier).await
+    }
+
+    /// [`settle`](Self::settle) for a nullifier this process has just reserved through
+    /// [`verify`](Self::verify) (the in-process gate), without checking the proof again.
+    pub async fn settle_verified(&self, nullifier: &[u8; 32]) -> Result<Option<String>, SettleError> {
+        let nullifier = *nullifier;
         let state = self.store.enqueue(&nullifier).await?;
         self.wake.notify_one();
         match (self.config.mode, state) {
