@@ -9,7 +9,7 @@ use crate::store::{Entry, NullifierStore, Reservation, StoreError};
 use crate::{Facilitator, PolicyView};
 use anchor_lang::prelude::Pubkey;
 use std::str::FromStr;
-use zk402_chain::program::{PROGRAM_ID, fetch_nullifier_expiry};
+use zk402_chain::program::{PROGRAM_ID, nullifier_expiry_in};
 use zk402_chain::{Chain, ChainError};
 use zk402_verifier::verification::{u64_input, verifying_key};
 use zk402_verifier_core::encoding::Proof;
@@ -155,9 +155,10 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
             return Err(Invalid::ProofRequestHashMismatch.into());
         }
         let deadline = self.check_time(zk.now, &view).await?;
-        view.set.as_ref().ok_or(Invalid::NoNullifierSet)?;
+        let set = view.set.as_ref().ok_or(Invalid::NoNullifierSet)?;
         check_proof(&view, payload)?;
-        if fetch_nullifier_expiry(&self.chain, &view.address, &zk.nullifier).await?.is_some() {
+        // The policy (and its set) came from the cache: only the nullifier's shard is read.
+        if nullifier_expiry_in(&self.chain, set, &zk.nullifier).await?.is_some() {
             return Err(Invalid::NullifierSpent.into());
         }
         let entry = Entry {

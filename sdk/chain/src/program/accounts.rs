@@ -70,7 +70,19 @@ pub async fn fetch_nullifier_expiry(
     let Some(stored) = fetch_policy(chain, policy).await? else {
         return Err(ChainError::Decode(format!("no policy account at {policy}")));
     };
-    let Some(set) = NullifierSet::of(&stored) else { return Ok(None) };
+    match NullifierSet::of(&stored) {
+        Some(set) => nullifier_expiry_in(chain, &set, nullifier).await,
+        None => Ok(None),
+    }
+}
+
+/// [`fetch_nullifier_expiry`] for a caller that already holds the policy's `set`: reads only
+/// the shard `nullifier` hashes to.
+pub async fn nullifier_expiry_in(
+    chain: &impl Chain,
+    set: &NullifierSet,
+    nullifier: &[u8; 32],
+) -> Result<Option<i64>, ChainError> {
     let address = set.shard_for(nullifier);
     match chain.account(&address).await? {
         Some(account) => Ok(decode_shard(&address, &account)?.shard().expiry_of(nullifier)),

@@ -12,7 +12,7 @@ pub mod events;
 pub mod instructions;
 pub mod submission;
 
-pub use accounts::{ShardData, decode_policy, decode_shard, fetch_nullifier_expiry, fetch_policy};
+pub use accounts::{ShardData, decode_policy, decode_shard, fetch_nullifier_expiry, fetch_policy, nullifier_expiry_in};
 pub use addresses::{NullifierSet, buffer_address, issuer_address, policy_address, shard_address};
 pub use batch::{BatchError, MAX_TRANSACTION_SIZE, StagedBatch, stage_batch, transaction_size};
 pub use events::payment_events;
