@@ -149,7 +149,14 @@ async fn facade_answers_bad_requests_with_json_rpc_errors() {
         ("{not json", json!(null), -32700),
         (r#"[{"jsonrpc":"2.0","id":1,"method":"getHealth"}]"#, json!(null), -32600),
         (r#"{"jsonrpc":"1.0","id":2,"method":"getHealth"}"#, json!(2), -32600),
-        (r#"{"jsonrpc":"2.0","id":3,"method":"getBalance","params":[]}"#, json!(3), -32601),
+        (r#"{"jsonrpc":"2.0","id":3,"method":"getBlock","params":[1]}"#, json!(3), -32601),
+        (r#"{"jsonrpc":"2.0","id":3,"method":"getBalance","params":[]}"#, json!(3), -32602),
+        (r#"{"jsonrpc":"2.0","id":3,"method":"getGenesisHash"}"#, json!(3), -32601),
+        (
+            r#"{"jsonrpc":"2.0","id":3,"method":"requestAirdrop","params":["11111111111111111111111111111111",1]}"#,
+            json!(3),
+            -32601,
+        ),
         (
             r#"{"jsonrpc":"2.0","id":4,"method":"getAccountInfo","params":["not-a-key",{"encoding":"base64"}]}"#,
             json!(4),
@@ -285,4 +292,75 @@ async fn signatures_for_address_round_trips_through_the_facade_page_by_page() {
     let answer = post(&url, &body.to_string()).await;
     assert_eq!(answer["result"].as_array().map(Vec::len), Some(4), "{answer}");
     assert_eq!(answer["result"][2]["err"], json!({"InstructionError": [0, {"Custom": 1}]}), "{answer}");
+}
+
+async fn call(url: &Url, method: &str, params: Value) -> Value {
+    let answer = post(url, &json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string()).await;
+    assert!(answer.get("error").is_none(), "{method}: {answer}");
+    answer["result"].clone()
+}
+
+/// A local validator's extras: version, genesis hash, slots that advance (one block each),
+/// balances, several accounts at once, rent, and a faucet.
+#[tokio::test]
+async fn a_local_validators_methods_answer_in_solanas_shapes() {
+    let local = LocalChain::start().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let cluster = server::Cluster { genesis_hash: Some(local.genesis_hash()), faucet: Some(local.payer()) };
+    let router = server::router_with(Arc::new(local.clone()), cluster);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    assert_eq!(call(&url, "getVersion", json!([])).await["solana-core"], server::RUNTIME_VERSION);
+    assert_eq!(call(&url, "getGenesisHash", json!([])).await, local.genesis_hash().to_string());
+
+    let slot = call(&url, "getSlot", json!([])).await.as_u64().unwrap();
+    let unix = local.unix_time().await.unwrap();
+    assert_eq!(local.advance_slot(unix + 5).await.unwrap(), slot + 1);
+    assert_eq!(local.advance_slot(unix).await.unwrap(), slot + 2, "the clock never goes back");
+    assert_eq!(local.unix_time().await.unwrap(), unix + 5);
+    assert_eq!(call(&url, "getSlot", json!([{"commitment": "confirmed"}])).await, slot + 2);
+    assert_eq!(call(&url, "getBlockHeight", json!([])).await, slot + 2);
+
+    let client = RpcEndpoint::new(url.clone(), TIMEOUT).unwrap();
+    let funded = Keypair::new().pubkey();
+    let airdrop = call(&url, "requestAirdrop", json!([funded.to_string(), 5_000_000_000u64])).await;
+    let airdrop = airdrop.as_str().unwrap().parse().unwrap();
+    let executed = client.transaction(&airdrop, Finality::Finalized).await.unwrap().expect("airdrop executed");
+    assert_eq!(executed.slot, slot + 2, "it ran in the advanced slot");
+    let balance = call(&url, "getBalance", json!([funded.to_string()])).await;
+    assert_eq!((balance["context"]["slot"].as_u64(), balance["value"].as_u64()), (Some(slot + 2), Some(5_000_000_000)));
+    let nobody = Pubkey::new_from_array([9; 32]);
+    assert_eq!(call(&url, "getBalance", json!([nobody.to_string()])).await["value"], 0);
+    let accounts =
+        call(&url, "getMultipleAccounts", json!([[funded.to_string(), nobody.to_string()], {"encoding": "base64"}]))
+            .await;
+    assert_eq!(accounts["value"][0]["lamports"], 5_000_000_000u64);
+    assert_eq!(accounts["value"][1], Value::Null);
+    let rent = call(&url, "getMinimumBalanceForRentExemption", json!([165])).await;
+    assert_eq!(rent, anchor_lang::prelude::Rent::default().minimum_balance(165));
+
+    let too_many: Vec<String> = (0..101).map(|_| nobody.to_string()).collect();
+    let answer = post(
+        &url,
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "getMultipleAccounts", "params": [too_many, {"encoding": "base64"}]})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(answer["error"]["code"], -32602, "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advancing_the_slot_is_refused_where_the_blockhash_ticker_could_race_the_warp() {
+    let local = LocalChain::start().await;
+    let unix = local.unix_time().await.unwrap();
+    let refused = local.advance_slot(unix).await.unwrap_err();
+    assert!(refused.to_string().contains("current-thread"), "{refused}");
+}
+
+#[test]
+fn the_reported_runtime_version_is_the_pinned_program_test() {
+    let manifest = include_str!("../Cargo.toml");
+    let pin = format!("solana-program-test = {{ version = \"={}\"", server::RUNTIME_VERSION);
+    assert!(manifest.contains(&pin), "sdk/chain/Cargo.toml pins another solana-program-test than {pin}");
 }

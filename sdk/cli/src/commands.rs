@@ -53,7 +53,7 @@ fn chain(cluster: &crate::config::ClusterConfig) -> Result<ChainBackend, String>
 
 /// Writes 32 fresh bytes from the OS RNG as 64 hex digits to a new file `out` (mode 0600;
 /// never overwrites).
-fn write_secret(out: &Path) -> CommandResult {
+pub(crate) fn write_secret(out: &Path) -> CommandResult {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| format!("randomness: {e}"))?;
     let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();

@@ -1,11 +1,12 @@
 //! The `zk402` command line as a library: the demo and the benchmark on the embedded default,
-//! the merchant app, and the commands for real clusters (the end-to-end tests drive the same code).
+//! the local cluster, the merchant app, and the commands for real clusters (the end-to-end tests drive the same code).
 
 pub mod app;
 pub mod bench;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod localnet;
 pub mod steps;
 pub mod world;
 

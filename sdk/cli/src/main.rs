@@ -35,6 +35,23 @@ verifier program, a USDC-like mint and the committed (INSECURE, test-only) cerem
 enum Command {
     /// Runs the whole flow end to end on the embedded default and shows the replay refused.
     Demo,
+    /// Serves the in-process runtime over JSON-RPC on loopback as a local validator (verifier
+    /// program, USDC-like mint, funded keypairs and every role's configuration written to
+    /// --dir), a slot every 400 ms, until Ctrl-C. The ledger is not kept across restarts.
+    Localnet {
+        /// Directory of keypairs, keys and configuration files.
+        #[arg(long, default_value = "localnet")]
+        dir: PathBuf,
+        /// JSON-RPC address.
+        #[arg(long, default_value = "127.0.0.1:8899")]
+        rpc_bind: String,
+        /// The merchant's address in the written merchant.toml.
+        #[arg(long, default_value = "127.0.0.1:8402")]
+        merchant_bind: String,
+        /// The facilitator's address in the written facilitator.toml.
+        #[arg(long, default_value = "127.0.0.1:8403")]
+        facilitator_bind: String,
+    },
     /// Measures the flow on the embedded default (build with --release): paid-request latency
     /// in deferred and confirm modes, facilitator verifications per second, settlement fees
     /// per proof in batches of 10.
@@ -170,9 +187,18 @@ enum PayerCommand {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    // tarpc (the in-process runtime's bank client) warns on every call that no OpenTelemetry
+    // subscriber is installed.
+    let filter = tracing_subscriber::EnvFilter::from_default_env()
+        .add_directive("tarpc=error".parse().expect("a valid directive"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // The local cluster advances its slots by warping the bank, safe on one thread only.
+    let runtime = match &cli.command {
+        Command::Localnet { .. } => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        _ => tokio::runtime::Runtime::new(),
+    };
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: tokio runtime: {e}");
@@ -182,6 +208,15 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Demo => zk402_cli::demo::run().await,
+            Command::Localnet { dir, rpc_bind, merchant_bind, facilitator_bind } => {
+                zk402_cli::localnet::run(zk402_cli::localnet::LocalnetOptions {
+                    dir,
+                    rpc_bind,
+                    merchant_bind,
+                    facilitator_bind,
+                })
+                .await
+            }
             Command::Bench { requests, verifications } => {
                 let options = zk402_cli::bench::BenchOptions {
                     requests: requests as usize,

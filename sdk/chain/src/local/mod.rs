@@ -24,6 +24,7 @@
 //! after a warp), so here the two levels coincide; the check is the one a node makes.
 
 mod native;
+mod slots;
 mod stubs;
 mod tables;
 mod tokens;

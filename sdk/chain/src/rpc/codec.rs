@@ -3,7 +3,7 @@
 //! both directions by the client and the facade server.
 
 use crate::{Account, ChainError, ConfirmedTransaction, SignatureInfo};
-use anchor_lang::prelude::Pubkey;
+use anchor_lang::prelude::{Pubkey, Rent};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bincode::Options;
@@ -47,11 +47,20 @@ pub fn decode_transaction(bytes: &[u8]) -> Result<VersionedTransaction, ChainErr
 
 /// The Clock sysvar from its account.
 pub fn clock_from_account(account: &Account) -> Result<Clock, ChainError> {
+    sysvar_from_account(account, "Clock")
+}
+
+/// The Rent sysvar from its account.
+pub fn rent_from_account(account: &Account) -> Result<Rent, ChainError> {
+    sysvar_from_account(account, "Rent")
+}
+
+fn sysvar_from_account<T: serde::de::DeserializeOwned>(account: &Account, name: &str) -> Result<T, ChainError> {
     bincode::options()
         .with_fixint_encoding()
         .allow_trailing_bytes()
-        .deserialize::<Clock>(&account.data)
-        .map_err(|e| ChainError::Decode(format!("the Clock sysvar account does not decode: {e}")))
+        .deserialize::<T>(&account.data)
+        .map_err(|e| ChainError::Decode(format!("the {name} sysvar account does not decode: {e}")))
 }
 
 fn pubkey(text: &str, what: &str) -> Result<Pubkey, ChainError> {

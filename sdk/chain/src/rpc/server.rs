@@ -1,7 +1,9 @@
-//! A JSON-RPC facade: serves `getHealth`, `getLatestBlockhash`, `sendTransaction`,
-//! `getSignatureStatuses`, `getTransaction`, `getAccountInfo` and `getSignaturesForAddress`
-//! (without `until`; entries carry no memo or confirmation status) over any [`Chain`], so the
-//! in-process runtime is reachable over real HTTP (`zk402 localnet`, end-to-end tests).
+//! A JSON-RPC facade: serves `getHealth`, `getVersion`, `getSlot`, `getBlockHeight`,
+//! `getLatestBlockhash`, `sendTransaction`, `getSignatureStatuses`, `getTransaction`,
+//! `getAccountInfo`, `getMultipleAccounts`, `getBalance`, `getMinimumBalanceForRentExemption`
+//! and `getSignaturesForAddress` (without `until`; entries carry no memo or confirmation
+//! status) over any [`Chain`] — and, given a [`Cluster`], `getGenesisHash` and `requestAirdrop`
+//! — so the in-process runtime is reachable over real HTTP (`zk402 localnet`, end-to-end tests).
 //!
 //! Why hand-written: no maintained crate serves Solana's JSON-RPC over an arbitrary backend
 //! (the validator's RPC service is bound to a full node's bank forks and ledger). Only the
@@ -19,8 +21,10 @@
 
 use super::codec::{self, CLOCK_SYSVAR};
 use super::wire::{self, ErrorObject, Outcome, Request, Response, code};
-use crate::{Chain, ChainError, Finality, MAX_SIGNATURES_PER_PAGE};
-use anchor_lang::prelude::Pubkey;
+use crate::{Chain, ChainError, Finality, MAX_SIGNATURES_PER_PAGE, submit};
+use anchor_lang::prelude::{Pubkey, Rent};
+use anchor_lang::solana_program::system_instruction;
+use anchor_lang::solana_program::sysvar::SysvarId;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -32,8 +36,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::CommitmentLevel;
+use solana_hash::Hash;
+use solana_keypair::Keypair;
 use solana_rpc_client_api::config::{
-    RpcAccountInfoConfig, RpcSendTransactionConfig, RpcSignaturesForAddressConfig, RpcTransactionConfig,
+    RpcAccountInfoConfig, RpcContextConfig, RpcSendTransactionConfig, RpcSignaturesForAddressConfig,
+    RpcTransactionConfig,
 };
 use solana_rpc_client_api::custom_error::{
     JSON_RPC_SERVER_ERROR_NODE_UNHEALTHY, JSON_RPC_SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE,
@@ -41,9 +48,10 @@ use solana_rpc_client_api::custom_error::{
 };
 use solana_rpc_client_api::request::RpcRequest;
 use solana_rpc_client_api::response::{
-    Response as WithContext, RpcBlockhash, RpcResponseContext, RpcSimulateTransactionResult,
+    Response as WithContext, RpcBlockhash, RpcResponseContext, RpcSimulateTransactionResult, RpcVersionInfo,
 };
 use solana_signature::Signature;
+use solana_signer::Signer;
 use solana_transaction::versioned::TransactionVersion;
 use solana_transaction_status_client_types::{TransactionConfirmationStatus, TransactionStatus, UiTransactionEncoding};
 use std::str::FromStr;
@@ -56,9 +64,32 @@ const BLOCKHASH_LIFETIME_BLOCKS: u64 = 150;
 /// The most signatures one `getSignatureStatuses` call may ask about (as on Solana nodes).
 const MAX_SIGNATURES_PER_STATUS_CALL: usize = 256;
 
+/// The version of the runtime behind the facade: the agave release of the pinned
+/// solana-program-test (`getVersion`; checked against Cargo.toml by a test).
+pub const RUNTIME_VERSION: &str = "4.2.2";
+
+/// What a facade knows of its cluster beyond the [`Chain`] interface, as a local validator does.
+#[derive(Default)]
+pub struct Cluster {
+    /// The genesis hash (`getGenesisHash`; unserved without it).
+    pub genesis_hash: Option<Hash>,
+    /// A funded keypair that `requestAirdrop` transfers from (unserved without it).
+    pub faucet: Option<Keypair>,
+}
+
+struct Facade<C> {
+    chain: Arc<C>,
+    cluster: Cluster,
+}
+
 /// The facade's routes: `POST /` takes a JSON-RPC request.
 pub fn router<C: Chain + 'static>(chain: Arc<C>) -> Router {
-    Router::new().route("/", post(handle::<C>)).with_state(chain)
+    router_with(chain, Cluster::default())
+}
+
+/// [`router`] with what `cluster` adds.
+pub fn router_with<C: Chain + 'static>(chain: Arc<C>, cluster: Cluster) -> Router {
+    Router::new().route("/", post(handle::<C>)).with_state(Arc::new(Facade { chain, cluster }))
 }
 
 /// Serves the facade on `listener` until the task is dropped or the listener fails.
@@ -66,7 +97,7 @@ pub async fn serve<C: Chain + 'static>(listener: TcpListener, chain: Arc<C>) -> 
     axum::serve(listener, router(chain)).await
 }
 
-async fn handle<C: Chain>(State(chain): State<Arc<C>>, body: Bytes) -> axum::Json<Response> {
+async fn handle<C: Chain>(State(facade): State<Arc<Facade<C>>>, body: Bytes) -> axum::Json<Response> {
     let (id, outcome) = match serde_json::from_slice::<Value>(&body) {
         Err(e) => (Value::Null, Err(error(code::PARSE_ERROR, format!("Parse error: {e}")))),
         Ok(Value::Array(_)) => (Value::Null, Err(error(code::INVALID_REQUEST, "batch requests are not supported"))),
@@ -79,7 +110,7 @@ async fn handle<C: Chain>(State(chain): State<Arc<C>>, body: Bytes) -> axum::Jso
                 }
                 Ok(request) => {
                     let params = request.params.unwrap_or_default();
-                    (id, dispatch(chain.as_ref(), &request.method, &params).await)
+                    (id, dispatch(&facade, &request.method, &params).await)
                 }
             }
         }
@@ -92,21 +123,83 @@ async fn handle<C: Chain>(State(chain): State<Arc<C>>, body: Bytes) -> axum::Jso
 }
 
 /// The methods served, by name.
-const SERVED: [RpcRequest; 7] = [
+const SERVED: [RpcRequest; 15] = [
     RpcRequest::GetHealth,
+    RpcRequest::GetVersion,
+    RpcRequest::GetGenesisHash,
+    RpcRequest::GetSlot,
+    RpcRequest::GetBlockHeight,
     RpcRequest::GetLatestBlockhash,
     RpcRequest::SendTransaction,
     RpcRequest::GetSignatureStatuses,
     RpcRequest::GetTransaction,
     RpcRequest::GetAccountInfo,
+    RpcRequest::GetMultipleAccounts,
+    RpcRequest::GetBalance,
+    RpcRequest::GetMinimumBalanceForRentExemption,
     RpcRequest::GetSignaturesForAddress,
+    RpcRequest::RequestAirdrop,
 ];
 
-async fn dispatch<C: Chain>(chain: &C, method: &str, params: &[Value]) -> Result<Value, ErrorObject> {
+/// The most accounts one `getMultipleAccounts` call may ask about (as on Solana nodes).
+const MAX_MULTIPLE_ACCOUNTS: usize = 100;
+
+async fn dispatch<C: Chain>(facade: &Facade<C>, method: &str, params: &[Value]) -> Result<Value, ErrorObject> {
+    let chain = facade.chain.as_ref();
     let not_found = || error(code::METHOD_NOT_FOUND, format!("Method not found: {method}"));
     let request = SERVED.into_iter().find(|served| served.as_str() == method).ok_or_else(not_found)?;
     match request {
         RpcRequest::GetHealth => to_value("ok"),
+        RpcRequest::GetVersion => {
+            to_value(RpcVersionInfo { solana_core: RUNTIME_VERSION.to_owned(), feature_set: None })
+        }
+        RpcRequest::GetGenesisHash => to_value(facade.cluster.genesis_hash.ok_or_else(not_found)?.to_string()),
+        // One block per slot: the runtime skips none.
+        RpcRequest::GetSlot | RpcRequest::GetBlockHeight => {
+            let config: RpcContextConfig = config(params, 0)?;
+            finality(config.commitment.map(|c| c.commitment))?;
+            to_value(context(chain).await?.slot)
+        }
+        RpcRequest::GetBalance => {
+            let address = address(&param::<String>(params, 0)?)?;
+            let config: RpcContextConfig = config(params, 1)?;
+            finality(config.commitment.map(|c| c.commitment))?;
+            let lamports = chain.account(&address).await.map_err(from_chain)?.map_or(0, |a| a.lamports);
+            to_value(WithContext { context: context(chain).await?, value: lamports })
+        }
+        RpcRequest::GetMultipleAccounts => {
+            let list: Vec<String> = param(params, 0)?;
+            if list.len() > MAX_MULTIPLE_ACCOUNTS {
+                return Err(invalid_params(format!("Too many inputs provided; max {MAX_MULTIPLE_ACCOUNTS}")));
+            }
+            let config: RpcAccountInfoConfig = config(params, 1)?;
+            if config.encoding != Some(UiAccountEncoding::Base64) {
+                return Err(base64_only());
+            }
+            let mut accounts = Vec::with_capacity(list.len());
+            for text in &list {
+                let account = chain.account(&address(text)?).await.map_err(from_chain)?;
+                accounts.push(account.map(codec::account_to_rpc));
+            }
+            to_value(WithContext { context: context(chain).await?, value: accounts })
+        }
+        RpcRequest::GetMinimumBalanceForRentExemption => {
+            let length: usize = param(params, 0)?;
+            let rent = chain
+                .account(&Rent::id())
+                .await
+                .map_err(from_chain)?
+                .ok_or_else(|| error(code::INTERNAL_ERROR, "the Rent sysvar account does not exist"))?;
+            to_value(codec::rent_from_account(&rent).map_err(from_chain)?.minimum_balance(length))
+        }
+        RpcRequest::RequestAirdrop => {
+            let faucet = facade.cluster.faucet.as_ref().ok_or_else(not_found)?;
+            let address = address(&param::<String>(params, 0)?)?;
+            let lamports: u64 = param(params, 1)?;
+            let transfer = system_instruction::transfer(&faucet.pubkey(), &address, lamports);
+            let transaction = submit::sign(chain, &[transfer], faucet, &[]).await.map_err(from_chain)?;
+            to_value(chain.send_transaction(&transaction).await.map_err(from_chain)?.to_string())
+        }
         RpcRequest::GetLatestBlockhash => {
             let blockhash = chain.latest_blockhash().await.map_err(from_chain)?;
             let context = context(chain).await?;
@@ -179,8 +272,7 @@ async fn dispatch<C: Chain>(chain: &C, method: &str, params: &[Value]) -> Result
             to_value(codec::transaction_to_rpc(&confirmed).map_err(from_chain)?)
         }
         RpcRequest::GetAccountInfo => {
-            let text: String = param(params, 0)?;
-            let address = Pubkey::from_str(&text).map_err(|e| invalid_params(format!("address {text:?}: {e}")))?;
+            let address = address(&param::<String>(params, 0)?)?;
             let config: RpcAccountInfoConfig = config(params, 1)?;
             if config.encoding != Some(UiAccountEncoding::Base64) {
                 return Err(base64_only());
@@ -189,8 +281,7 @@ async fn dispatch<C: Chain>(chain: &C, method: &str, params: &[Value]) -> Result
             to_value(WithContext { context: context(chain).await?, value: account.map(codec::account_to_rpc) })
         }
         RpcRequest::GetSignaturesForAddress => {
-            let text: String = param(params, 0)?;
-            let address = Pubkey::from_str(&text).map_err(|e| invalid_params(format!("address {text:?}: {e}")))?;
+            let address = address(&param::<String>(params, 0)?)?;
             let config: RpcSignaturesForAddressConfig = config(params, 1)?;
             // The listing is at `confirmed`; a `finalized` request is answered from it too
             // (the in-process runtime's two levels coincide).
@@ -246,6 +337,10 @@ fn config<T: DeserializeOwned + Default>(params: &[Value], index: usize) -> Resu
 
 fn base64_only() -> ErrorObject {
     invalid_params("this endpoint serves encoding \"base64\" only; set it explicitly")
+}
+
+fn address(text: &str) -> Result<Pubkey, ErrorObject> {
+    Pubkey::from_str(text).map_err(|e| invalid_params(format!("address {text:?}: {e}")))
 }
 
 fn signature(text: &str) -> Result<Signature, ErrorObject> {
