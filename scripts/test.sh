@@ -29,6 +29,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 section "tests"
 cargo test --workspace --locked
 
+section "payer access latency script (two fresh processes against localnet, debug build)"
+ZK402_BIN=target/debug/zk402 bash scripts/access-latency.sh 2
+
 section "monitoring config (promtool, dashboard)"
 bash monitoring/check.sh
 
