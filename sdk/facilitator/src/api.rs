@@ -1,12 +1,19 @@
 //! x402 v2's facilitator API over HTTP (axum), with the spec's JSON names:
 //!
 //! ```text
-//! GET  /supported → {kinds: [{x402Version, scheme, network}], extensions: [], signers}
+//! GET  /supported → {kinds: [{x402Version, scheme, network, extra: {verifierProgram}}],
+//!                    extensions: [], signers}
 //! POST /verify    {x402Version, paymentPayload, paymentRequirements}
 //!                 → 200 {isValid, invalidReason?, payer?}
 //! POST /settle    (same body) → 200 {success, errorReason?, payer?, transaction, network}
+//! POST /challenge {policy, method, url} → 200 ChallengeInfo (the scheme's `extra.challenge`)
 //! GET  /metrics   → Prometheus text format
 //! ```
+//!
+//! `/challenge` is the `zk-groth16` scheme's addition, for resource servers that do not hold
+//! the challenge key (an x402 SDK server's scheme registration asks it once per 402, for the
+//! method and URL it answers). A challenge is no secret — every 402 hands one out — so minting
+//! one for anyone is no more than answering them a 402.
 //!
 //! A body that is not such a request (bad JSON, another version, scheme or network) is 400
 //! `{error, message}`; a chain or store outage is 503: fail closed. `payer` is the credit's
@@ -17,6 +24,7 @@ use crate::settle::SettleError;
 use crate::store::NullifierStore;
 use crate::verify::VerifyError;
 use crate::{Facilitator, Mode};
+use anchor_lang::prelude::Pubkey;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
@@ -26,8 +34,10 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use solana_signer::Signer;
+use std::str::FromStr;
 use std::sync::Arc;
 use zk402_chain::Chain;
+use zk402_chain::program::PROGRAM_ID;
 use zk402_x402::{
     HeaderError, HeaderMessage, PaymentPayload, PaymentRequirements, Scheme, SettlementResponse, X402_VERSION, hex,
 };
@@ -64,6 +74,7 @@ pub fn router<C: Chain + 'static, S: NullifierStore>(facilitator: Arc<Facilitato
         .route("/supported", get(supported::<C, S>))
         .route("/verify", post(verify::<C, S>))
         .route("/settle", post(settle::<C, S>))
+        .route("/challenge", post(challenge::<C, S>))
         .route("/metrics", get(metrics::<C, S>))
         .with_state(facilitator)
 }
@@ -74,6 +85,7 @@ async fn supported<C: Chain + 'static, S: NullifierStore>(State(f): State<Arc<Fa
             "x402Version": X402_VERSION,
             "scheme": Scheme::ZkGroth16.as_str(),
             "network": f.config.network.as_str(),
+            "extra": { "verifierProgram": PROGRAM_ID.to_string() },
         }],
         "extensions": [],
         "signers": { f.config.network.as_str(): [f.fee_payer.pubkey().to_string()] },
@@ -121,6 +133,53 @@ async fn settle<C: Chain + 'static, S: NullifierStore>(
         Err(SettleError::Timeout) if f.config.mode == Mode::Confirm => {
             answer(false, Some("settlement_timeout".into()), String::new())
         }
+        Err(e) => unavailable(&e.to_string()),
+    }
+}
+
+/// `POST /challenge` body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChallengeRequest {
+    /// The policy (base58) the resource is paid under; one this facilitator serves.
+    pub policy: String,
+    /// The request's HTTP method.
+    pub method: String,
+    /// The request's absolute URL, as the 402's `resource.url` states it.
+    pub url: String,
+}
+
+/// The longest method name and URL a challenge is minted for.
+const MAX_METHOD: usize = 16;
+const MAX_URL: usize = 2048;
+
+async fn challenge<C: Chain + 'static, S: NullifierStore>(
+    State(f): State<Arc<Facilitator<C, S>>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let request: ChallengeRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) => return BadRequest::new("invalid_request", e).into_response(),
+    };
+    let policy = match Pubkey::from_str(&request.policy) {
+        Ok(policy) if f.config.policies.contains(&policy) => policy,
+        _ => return BadRequest::new("unknown_policy", "the policy is not served by this facilitator").into_response(),
+    };
+    let method_ok = !request.method.is_empty()
+        && request.method.len() <= MAX_METHOD
+        && request.method.bytes().all(|b| b.is_ascii_uppercase());
+    if !method_ok {
+        return BadRequest::new("invalid_method", "method must be an HTTP method in capitals").into_response();
+    }
+    let url_ok = request.url.len() <= MAX_URL
+        && url::Url::parse(&request.url).is_ok_and(|url| matches!(url.scheme(), "http" | "https"));
+    if !url_ok {
+        return BadRequest::new("invalid_url", "url must be an absolute http(s) URL").into_response();
+    }
+    let key = &f.config.challenge_key;
+    let ttl = f.config.challenge_ttl_secs;
+    match crate::challenge::mint(key, &policy.to_bytes(), &request.method, &request.url, crate::unix_now(), ttl) {
+        Ok(info) => Json(info).into_response(),
         Err(e) => unavailable(&e.to_string()),
     }
 }

@@ -59,6 +59,8 @@ pub struct FacilitatorConfig {
     pub policies: Vec<Pubkey>,
     /// When `settle` returns.
     pub mode: Mode,
+    /// Lifetime of the challenges `POST /challenge` mints, seconds.
+    pub challenge_ttl_secs: u64,
     /// Least time, seconds, a verified proof must still be settleable (before its `now` leaves
     /// the policy's clock window); younger windows are refused as `too_late_to_settle`.
     pub settle_margin_secs: u64,
@@ -69,13 +71,15 @@ pub struct FacilitatorConfig {
 }
 
 impl FacilitatorConfig {
-    /// A configuration with the defaults: 20 s settlement margin, 60 s confirmation wait.
+    /// A configuration with the defaults: challenges of 120 s, 20 s settlement margin, 60 s
+    /// confirmation wait.
     pub fn new(network: Network, challenge_key: ChallengeKey, policies: Vec<Pubkey>, mode: Mode) -> Self {
         FacilitatorConfig {
             network,
             challenge_key,
             policies,
             mode,
+            challenge_ttl_secs: 120,
             settle_margin_secs: 20,
             confirm_wait: Duration::from_secs(60),
             submit: ConfirmOptions { timeout: Duration::from_secs(60), poll_interval: Duration::from_millis(50) },

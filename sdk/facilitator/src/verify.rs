@@ -22,6 +22,11 @@ pub enum Invalid {
     /// The payload's `accepted` is not the requirements the resource server passed.
     #[error("the payment answers other requirements than these")]
     RequirementsMismatch,
+    /// The requirements carry a newer challenge (minted for the request the resource server
+    /// holds now) that is not for the payment's resource and method: a proof made for another
+    /// request.
+    #[error("the payment was made for another resource or method than this request")]
+    RequestMismatch,
     /// Another network than the facilitator's.
     #[error("the payment is for another network")]
     NetworkMismatch,
@@ -68,6 +73,7 @@ impl Invalid {
     pub fn code(self) -> &'static str {
         match self {
             Invalid::RequirementsMismatch => "requirements_mismatch",
+            Invalid::RequestMismatch => "request_mismatch",
             Invalid::NetworkMismatch => "network_mismatch",
             Invalid::ProgramMismatch => "program_mismatch",
             Invalid::UnknownPolicy => "unknown_policy",
@@ -85,8 +91,9 @@ impl Invalid {
     }
 
     /// Every reason (for metric label sets and docs).
-    pub const ALL: [Invalid; 16] = [
+    pub const ALL: [Invalid; 17] = [
         Invalid::RequirementsMismatch,
+        Invalid::RequestMismatch,
         Invalid::NetworkMismatch,
         Invalid::ProgramMismatch,
         Invalid::UnknownPolicy,
@@ -148,7 +155,7 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
     async fn check(&self, payload: &PaymentPayload, requirements: &PaymentRequirements) -> Result<Entry, VerifyError> {
         let view = self.check_terms(payload, requirements).await?;
         let url = resource(payload)?;
-        let info = &requirements.extra.challenge;
+        let info = &payload.accepted.extra.challenge;
         challenge::check(&self.config.challenge_key, info, &view.address.to_bytes(), url, crate::unix_now())?;
         let zk = &payload.payload;
         if zk.request_hash != info.request_hash {
@@ -185,7 +192,7 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
         requirements: &PaymentRequirements,
     ) -> Result<(), VerifyError> {
         let view = self.check_terms(payload, requirements).await?;
-        let info = &requirements.extra.challenge;
+        let info = &payload.accepted.extra.challenge;
         challenge::authenticate(&self.config.challenge_key, info, &view.address.to_bytes(), resource(payload)?)?;
         if payload.payload.request_hash != info.request_hash {
             return Err(Invalid::ProofRequestHashMismatch.into());
@@ -193,14 +200,17 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
         check_proof(&view, payload)
     }
 
-    /// The payment names our network and program, and a policy served here whose recipient
-    /// and price the requirements state.
+    /// The payment answers these requirements (up to a newer challenge for the same request),
+    /// names our network and program, and a policy served here whose recipient and price the
+    /// requirements state.
     async fn check_terms(
         &self,
         payload: &PaymentPayload,
         requirements: &PaymentRequirements,
     ) -> Result<std::sync::Arc<PolicyView>, VerifyError> {
-        if payload.accepted != *requirements {
+        let mut answered = payload.accepted.clone();
+        answered.extra.challenge = requirements.extra.challenge.clone();
+        if answered != *requirements {
             return Err(Invalid::RequirementsMismatch.into());
         }
         if requirements.network != self.config.network {
@@ -214,6 +224,18 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
             return Err(Invalid::UnknownPolicy.into());
         }
         let view = self.policies.get(&self.chain, &address).await?.ok_or(Invalid::UnknownPolicy)?;
+        // A resource server that rebuilds its requirements for every request (x402's SDKs)
+        // sends a challenge it just had minted for the request it holds: that request must be
+        // the one the payment was made for (the challenge's MAC covers method and URL).
+        let (held, answered) = (&requirements.extra.challenge, &payload.accepted.extra.challenge);
+        if held != answered {
+            let url = resource(payload)?;
+            let same_request = held.method == answered.method
+                && challenge::authenticate(&self.config.challenge_key, held, &address.to_bytes(), url).is_ok();
+            if !same_request {
+                return Err(Invalid::RequestMismatch.into());
+            }
+        }
         if requirements.pay_to != view.policy.recipient.to_string() || requirements.amount != view.policy.price {
             return Err(Invalid::TermsMismatch.into());
         }

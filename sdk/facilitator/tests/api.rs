@@ -1,6 +1,8 @@
 //! x402's facilitator API over real HTTP on loopback (reqwest against `api::router`), on an
 //! in-process cluster with real proofs: `/supported`, `/verify` and `/settle` with the spec's
-//! JSON names, 400 codes for bodies that are not zk402 requests, and `/metrics`.
+//! JSON names, 400 codes for bodies that are not zk402 requests, and `/metrics`; `/challenge`
+//! for resource servers that rebuild their requirements per request (x402's SDKs), and the
+//! proof made for another request that such a server's newer challenge exposes.
 
 mod common;
 
@@ -79,7 +81,12 @@ async fn supported_lists_zk_groth16_on_its_network_with_the_fee_payer() {
     assert_eq!(response.status(), 200);
     let network = s.world.network.as_str();
     let expected = json!({
-        "kinds": [{"x402Version": 2, "scheme": "zk-groth16", "network": network}],
+        "kinds": [{
+            "x402Version": 2,
+            "scheme": "zk-groth16",
+            "network": network,
+            "extra": {"verifierProgram": zk402_chain::program::PROGRAM_ID.to_string()},
+        }],
         "extensions": [],
         "signers": {network: [s.world.fee_payer.pubkey().to_string()]},
     });
@@ -196,4 +203,74 @@ async fn metrics_name_the_facilitator_series() {
         assert!(text.contains(series), "{series} missing from:\n{text}");
     }
     assert!(text.ends_with("# EOF\n"));
+}
+
+impl Served {
+    /// `POST /challenge` for `method url` under the world's policy.
+    async fn challenge(&self, method: &str, url: &str) -> (u16, Value) {
+        self.post_json("/challenge", &json!({"policy": policy().to_string(), "method": method, "url": url})).await
+    }
+}
+
+#[tokio::test]
+async fn challenge_mints_for_a_served_policy_and_refuses_anything_else() {
+    let s = serve(Mode::Deferred).await;
+    let (status, answer) = s.challenge("GET", URL).await;
+    assert_eq!(status, 200, "{answer}");
+    let info: zk402_x402::ChallengeInfo = serde_json::from_value(answer).unwrap();
+    assert_eq!(info.method, "GET");
+    let now = zk402_facilitator::unix_now();
+    zk402_facilitator::challenge::check(challenge_key(), &info, &policy().to_bytes(), URL, now).expect("authentic");
+    assert_eq!(info.expires_at, now + 120, "the configured lifetime");
+
+    let other_policy = solana_keypair::Keypair::new().pubkey().to_string();
+    let cases = [
+        (json!({"policy": other_policy, "method": "GET", "url": URL}), "unknown_policy"),
+        (json!({"policy": "not-an-address", "method": "GET", "url": URL}), "unknown_policy"),
+        (json!({"policy": policy().to_string(), "method": "get", "url": URL}), "invalid_method"),
+        (json!({"policy": policy().to_string(), "method": "", "url": URL}), "invalid_method"),
+        (json!({"policy": policy().to_string(), "method": "GET", "url": "/v1/weather"}), "invalid_url"),
+        (json!({"policy": policy().to_string(), "method": "GET", "url": "ftp://api.example.com/x"}), "invalid_url"),
+        (json!({"policy": policy().to_string(), "method": "GET", "url": URL, "extra": 1}), "invalid_request"),
+        (json!({"policy": policy().to_string(), "method": "GET"}), "invalid_request"),
+    ];
+    for (body, code) in cases {
+        let (status, answer) = s.post_json("/challenge", &body).await;
+        assert_eq!((status, &answer["error"]), (400, &json!(code)), "{body}: {answer}");
+    }
+}
+
+/// An x402 SDK server rebuilds its requirements for every request, with a challenge it just had
+/// minted for that request: the payment made for the same method and URL verifies.
+#[tokio::test]
+async fn a_newer_challenge_for_the_same_request_verifies() {
+    let s = serve(Mode::Deferred).await;
+    let mut body = s.body(&payment(0));
+    let (_, fresh) = s.challenge("GET", URL).await;
+    assert_ne!(fresh, body["paymentRequirements"]["extra"]["challenge"]);
+    body["paymentRequirements"]["extra"]["challenge"] = fresh;
+    let (status, answer) = s.post_json("/verify", &body).await;
+    assert_eq!((status, &answer["isValid"]), (200, &json!(true)), "{answer}");
+}
+
+/// The attack: a proof made (and paid) for one resource, presented to a server holding a
+/// request for another resource or method, or with a challenge nobody minted: refused.
+#[tokio::test]
+async fn a_proof_made_for_another_request_is_request_mismatch() {
+    let s = serve(Mode::Deferred).await;
+    let (_, other_resource) = s.challenge("GET", "https://api.example.com/v1/forecast").await;
+    let (_, other_method) = s.challenge("POST", URL).await;
+    let (_, mut forged) = s.challenge("GET", URL).await;
+    forged["mac"] = json!(hex::encode32(&[1; 32]));
+    for held in [other_resource, other_method, forged] {
+        let mut body = s.body(&payment(0));
+        body["paymentRequirements"]["extra"]["challenge"] = held.clone();
+        for path in ["/verify", "/settle"] {
+            let (status, answer) = s.post_json(path, &body).await;
+            let reason = answer.get("invalidReason").or(answer.get("errorReason"));
+            assert_eq!((status, reason), (200, Some(&json!("request_mismatch"))), "{path} {held}: {answer}");
+        }
+    }
+    let (status, answer) = s.post_json("/verify", &s.body(&payment(0))).await;
+    assert_eq!((status, &answer["isValid"]), (200, &json!(true)), "nothing was reserved: {answer}");
 }
