@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check a change must pass: JavaScript peers installed (circom2, circomlib,
-# circomlibjs, snarkjs — pinned by circuits/package-lock.json), the compiled circuit rebuilt and
+# circomlibjs, snarkjs — pinned by circuits/package-lock.json; the official x402 SDK for
+# examples/x402-express), the compiled circuit rebuilt and
 # compared with the committed one, formatting, clippy, the whole Rust test suite (end-to-end,
 # property and metric-name tests included), the monitoring config checks, and a short fuzz run
 # of every parser of outside input.
@@ -15,6 +16,11 @@ section() { printf '\n== %s ==\n' "$1"; }
 section "npm peers"
 if [ ! -d circuits/node_modules ] || [ circuits/package-lock.json -nt circuits/node_modules/.package-lock.json ]; then
   npm ci --prefix circuits --no-audit --no-fund --loglevel=error
+fi
+
+section "npm packages of the x402 SDK example"
+if [ ! -d examples/x402-express/node_modules ] || [ examples/x402-express/package-lock.json -nt examples/x402-express/node_modules/.package-lock.json ]; then
+  npm ci --prefix examples/x402-express --no-audit --no-fund --loglevel=error
 fi
 
 section "circuit artifacts are reproducible"

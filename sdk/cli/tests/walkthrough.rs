@@ -1,11 +1,12 @@
 //! The README's local-cluster walk-through, run as written: the commands between its
-//! `<!-- walkthrough -->` markers, each as its own process of the `zk402` binary (in place of
-//! `cargo run -q -p zk402-cli --`), in a fresh directory, servers in the background until they
-//! say they are ready. Then Ctrl-C stops every server cleanly, and a restart in the same
-//! directory says plainly that the ledger was not kept.
+//! `<!-- walkthrough -->` markers, each as its own process — the `zk402` binary in place of
+//! `cargo run -q -p zk402-cli --`, `node` for the x402 SDK example — in a fresh directory (with
+//! the repository's `examples` linked in), servers in the background until they say they are
+//! ready. `npm ci` lines are checked as done (scripts/test.sh runs them). Then Ctrl-C stops every
+//! server cleanly, and a restart in the same directory says plainly that the ledger was not kept.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
@@ -14,8 +15,24 @@ use std::time::{Duration, Instant};
 const LAUNCHER: &str = "cargo run -q -p zk402-cli -- ";
 const READY_WITHIN: Duration = Duration::from_secs(120);
 
-/// The walk-through's commands, without the launcher.
-fn readme_commands() -> Vec<Vec<String>> {
+/// One line of the walk-through.
+#[derive(Debug)]
+enum Step {
+    /// `zk402` with these arguments.
+    Zk402(Vec<String>),
+    /// `node` with these arguments.
+    Node(Vec<String>),
+    /// An `npm ci --prefix DIR` that must have run.
+    Installed(String),
+}
+
+fn words(command: &str) -> Vec<String> {
+    assert!(!command.contains(['"', '\'', '$', '|', '&']), "{command:?} needs a shell");
+    command.split_whitespace().map(str::to_owned).collect()
+}
+
+/// The walk-through's commands.
+fn readme_steps() -> Vec<Step> {
     let readme = include_str!("../../../README.md");
     let (_, rest) = readme.split_once("<!-- walkthrough -->").expect("the README has the walk-through");
     let (block, _) = rest.split_once("<!-- /walkthrough -->").expect("the walk-through ends");
@@ -24,9 +41,15 @@ fn readme_commands() -> Vec<Vec<String>> {
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with("```"))
         .map(|line| {
-            let command = line.strip_prefix(LAUNCHER).unwrap_or_else(|| panic!("{line:?} does not run zk402"));
-            assert!(!command.contains(['"', '\'', '$', '|', '&']), "{line:?} needs a shell");
-            command.split_whitespace().map(str::to_owned).collect()
+            if let Some(command) = line.strip_prefix(LAUNCHER) {
+                Step::Zk402(words(command))
+            } else if let Some(command) = line.strip_prefix("node ") {
+                Step::Node(words(command))
+            } else if let Some(dir) = line.strip_prefix("npm ci --prefix ") {
+                Step::Installed(dir.to_owned())
+            } else {
+                panic!("{line:?}: the walk-through runs zk402, node and npm ci only")
+            }
         })
         .collect()
 }
@@ -40,8 +63,8 @@ struct Server {
 }
 
 impl Server {
-    fn start(dir: &Path, args: &[String]) -> Server {
-        let mut child = zk402(dir, args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn zk402");
+    fn start(mut command: Command, name: String) -> Server {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn zk402");
         let (sender, lines) = channel();
         let output = Arc::new(Mutex::new(Vec::new()));
         for stream in [
@@ -59,7 +82,7 @@ impl Server {
                 }
             });
         }
-        let server = Server { name: args.join(" "), child, output, lines };
+        let server = Server { name, child, output, lines };
         server.wait_for(|line| line.contains("ready") || line.contains("serving"));
         server
     }
@@ -73,7 +96,7 @@ impl Server {
                 Err(_) => break,
             }
         }
-        panic!("`zk402 {}` did not get ready: {:?}", self.name, self.output());
+        panic!("`{}` did not get ready: {:?}", self.name, self.output());
     }
 
     fn output(&self) -> Vec<String> {
@@ -87,12 +110,12 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
-                assert!(status.success(), "`zk402 {}` after Ctrl-C: {status}: {:?}", self.name, self.output());
+                assert!(status.success(), "`{}` after Ctrl-C: {status}: {:?}", self.name, self.output());
                 // The reader threads drain what was printed last.
                 std::thread::sleep(Duration::from_millis(100));
                 return self.output();
             }
-            assert!(Instant::now() < deadline, "`zk402 {}` ignored Ctrl-C", self.name);
+            assert!(Instant::now() < deadline, "`{}` ignored Ctrl-C", self.name);
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -115,25 +138,43 @@ fn is_server(args: &[String]) -> bool {
     args.first().is_some_and(|a| a == "localnet") || args.get(1).is_some_and(|a| a == "serve")
 }
 
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the repository")
+}
+
 #[test]
 fn the_readme_walkthrough_runs_every_role_as_its_own_process_against_localnet() {
     let dir = tempfile::tempdir().unwrap();
-    let commands = readme_commands();
-    assert!(commands.len() >= 7, "{commands:?}");
+    std::os::unix::fs::symlink(repository().join("examples"), dir.path().join("examples")).unwrap();
+    let steps = readme_steps();
+    assert!(steps.len() >= 10, "{steps:?}");
     let mut servers = Vec::new();
     let mut printed = Vec::new();
-    for args in &commands {
-        if is_server(args) {
-            servers.push(Server::start(dir.path(), args));
-            continue;
+    for step in &steps {
+        match step {
+            Step::Installed(prefix) => assert!(
+                repository().join(prefix).join("node_modules").is_dir(),
+                "run `npm ci --prefix {prefix}` first (scripts/test.sh does)"
+            ),
+            Step::Node(args) => {
+                let mut node = Command::new("node");
+                node.args(args).current_dir(dir.path()).env("RUST_LOG", "error");
+                servers.push(Server::start(node, format!("node {}", args.join(" "))));
+            }
+            Step::Zk402(args) if is_server(args) => {
+                servers.push(Server::start(zk402(dir.path(), args), format!("zk402 {}", args.join(" "))));
+            }
+            Step::Zk402(args) => {
+                let output = zk402(dir.path(), args).output().expect("run zk402");
+                let text =
+                    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+                assert!(output.status.success(), "`zk402 {}` failed: {text}", args.join(" "));
+                printed.push(text);
+            }
         }
-        let output = zk402(dir.path(), args).output().expect("run zk402");
-        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-        assert!(output.status.success(), "`zk402 {}` failed: {text}", args.join(" "));
-        printed.push(text);
     }
     let printed = printed.join("\n");
-    for wanted in ["policy ", "receipt stored", "HTTP 200", "paid content", "2 credit(s) left in all"] {
+    for wanted in ["policy ", "receipt stored", "HTTP 200", "paid content", "2 credit(s) left in all", "sunny"] {
         assert!(printed.contains(wanted), "the walk-through printed no {wanted:?}: {printed}");
     }
 
@@ -151,7 +192,8 @@ fn the_readme_walkthrough_runs_every_role_as_its_own_process_against_localnet() 
     let cluster_dir = dir.path().join("localnet");
     let merchant_key = std::fs::read(cluster_dir.join("merchant.json")).unwrap();
     assert!(cluster_dir.join("wallet.json").exists());
-    let restarted = Server::start(dir.path(), &commands[0]);
+    let Step::Zk402(localnet) = &steps[0] else { panic!("the walk-through starts with localnet") };
+    let restarted = Server::start(zk402(dir.path(), localnet), "zk402 localnet (restart)".into());
     let said = restarted.interrupt().join("\n");
     assert!(said.contains("its ledger was not kept"), "{said}");
     assert_eq!(std::fs::read(cluster_dir.join("merchant.json")).unwrap(), merchant_key, "keypairs are kept");

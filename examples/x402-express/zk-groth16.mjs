@@ -1,0 +1,72 @@
+// The `zk-groth16` scheme (zk402) for an x402 resource server built with the official SDK
+// (@x402/core, @x402/express): copy this file, register the class for your network, and point
+// your HTTPFacilitatorClient at the merchant's zk402 facilitator (`zk402 facilitator serve`).
+//
+// A zk402 payment is a zero-knowledge proof that spends one credit of a receipt; the proof is
+// bound to a challenge the facilitator mints for the request's method and URL. This server does
+// not hold the challenge key: for every 402 it asks the facilitator (`POST /challenge`) for a
+// challenge for the request it answers, and the facilitator's /verify refuses a proof made for
+// another request. Verification and settlement are the facilitator's (/verify, /settle).
+
+/** x402 `SchemeNetworkServer` for `zk-groth16`. */
+export class ZkGroth16Server {
+  scheme = "zk-groth16";
+  // zk402 has one way to pay: the proof; verified before the handler, settled after it.
+  defaultAssetTransferMethod = "default";
+  paymentFlows = { default: { supported: ["authorization"], default: "authorization" } };
+  // Each 402 carries a fresh challenge: the one a payment answers differs from the one the
+  // server holds when the paid request arrives (the facilitator checks both are for that request).
+  dynamicExtraFields = ["challenge"];
+
+  /**
+   * @param {object} options
+   * @param {string} options.facilitatorUrl the zk402 facilitator (it mints the challenges)
+   * @param {string} options.policy the merchant's policy account (base58)
+   * @param {string} options.mint the SPL token mint payments are made in (USDC's on a cluster)
+   */
+  constructor({ facilitatorUrl, policy, mint }) {
+    this.facilitatorUrl = facilitatorUrl.replace(/\/+$/, "");
+    this.policy = policy;
+    this.mint = mint;
+  }
+
+  /** The price of one request: atomic units of the mint (the policy's price). */
+  async parsePrice(price) {
+    const amount = typeof price === "object" && price !== null ? price.amount : price;
+    if (!/^[1-9][0-9]*$/.test(String(amount))) {
+      throw new Error(`zk-groth16 prices are atomic units of ${this.mint}, got ${JSON.stringify(price)}`);
+    }
+    return { amount: String(amount), asset: this.mint, extra: {} };
+  }
+
+  /** Names the policy and the verifier program the facilitator advertises in /supported. */
+  async enhancePaymentRequirements(requirements, supportedKind) {
+    const verifierProgram = supportedKind.extra?.verifierProgram;
+    if (typeof verifierProgram !== "string") {
+      throw new Error("the facilitator's /supported names no verifierProgram for zk-groth16");
+    }
+    return { ...requirements, extra: { ...requirements.extra, policy: this.policy, verifierProgram } };
+  }
+
+  /** Adds a challenge for this request (method and URL) to every zk-groth16 requirement. */
+  async enrichPaymentRequiredResponse({ requirements, resourceInfo, transportContext }) {
+    const method = transportContext?.request?.method;
+    if (typeof method !== "string") {
+      throw new Error("zk-groth16 needs the HTTP request's method");
+    }
+    const challenge = await this.challenge(method.toUpperCase(), resourceInfo.url);
+    return requirements.map((r) => (r.scheme === this.scheme ? { ...r, extra: { ...r.extra, challenge } } : r));
+  }
+
+  async challenge(method, url) {
+    const response = await fetch(`${this.facilitatorUrl}/challenge`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ policy: this.policy, method, url }),
+    });
+    if (!response.ok) {
+      throw new Error(`facilitator /challenge answered ${response.status}: ${await response.text()}`);
+    }
+    return response.json();
+  }
+}
