@@ -21,6 +21,8 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod design;
+#[cfg(feature = "idl-build")]
+mod idl;
 
 use bytemuck::{Pod, Zeroable};
 
