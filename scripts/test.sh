@@ -2,9 +2,10 @@
 # Runs every check a change must pass: JavaScript peers installed (circom2, circomlib,
 # circomlibjs, snarkjs — pinned by circuits/package-lock.json; the official x402 SDK for
 # examples/x402-express), the compiled circuit rebuilt and
-# compared with the committed one, formatting, clippy, the whole Rust test suite (end-to-end,
-# property and metric-name tests included), the monitoring config checks, and a short fuzz run
-# of every parser of outside input.
+# compared with the committed one, the verifier program's Anchor IDL likewise (its test decodes
+# through it with Anchor's npm client, installed here), formatting, clippy, the whole Rust test
+# suite (end-to-end, property and metric-name tests included), the monitoring config checks,
+# and a short fuzz run of every parser of outside input.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
@@ -25,6 +26,12 @@ fi
 
 section "circuit artifacts are reproducible"
 bash circuits/scripts/check-build.sh
+
+section "verifier program IDL is current; Anchor's npm client for its test"
+bash programs/zk402-verifier/scripts/idl.sh --check
+if [ ! -d programs/zk402-verifier/idl/client/node_modules ] || [ programs/zk402-verifier/idl/client/package-lock.json -nt programs/zk402-verifier/idl/client/node_modules/.package-lock.json ]; then
+  npm ci --prefix programs/zk402-verifier/idl/client --no-audit --no-fund --loglevel=error
+fi
 
 section "rustfmt"
 cargo fmt --all -- --check
