@@ -311,7 +311,9 @@ async fn a_local_validators_methods_answer_in_solanas_shapes() {
     let router = server::router_with(Arc::new(local.clone()), cluster);
     tokio::spawn(async move { axum::serve(listener, router).await });
 
-    assert_eq!(call(&url, "getVersion", json!([])).await["solana-core"], server::RUNTIME_VERSION);
+    let version = call(&url, "getVersion", json!([])).await;
+    assert_eq!(version["solana-core"], server::RUNTIME_VERSION);
+    assert!(version["feature-set"].is_u64(), "web3.js reads a number: {version}");
     assert_eq!(call(&url, "getGenesisHash", json!([])).await, local.genesis_hash().to_string());
 
     let slot = call(&url, "getSlot", json!([])).await.as_u64().unwrap();
@@ -320,7 +322,7 @@ async fn a_local_validators_methods_answer_in_solanas_shapes() {
     assert_eq!(local.advance_slot(unix).await.unwrap(), slot + 2, "the clock never goes back");
     assert_eq!(local.unix_time().await.unwrap(), unix + 5);
     assert_eq!(call(&url, "getSlot", json!([{"commitment": "confirmed"}])).await, slot + 2);
-    assert_eq!(call(&url, "getBlockHeight", json!([])).await, slot + 2);
+    assert_eq!(call(&url, "getBlockHeight", json!([{"commitment": "processed"}])).await, slot + 2);
 
     let client = RpcEndpoint::new(url.clone(), TIMEOUT).unwrap();
     let funded = Keypair::new().pubkey();
@@ -332,22 +334,31 @@ async fn a_local_validators_methods_answer_in_solanas_shapes() {
     assert_eq!((balance["context"]["slot"].as_u64(), balance["value"].as_u64()), (Some(slot + 2), Some(5_000_000_000)));
     let nobody = Pubkey::new_from_array([9; 32]);
     assert_eq!(call(&url, "getBalance", json!([nobody.to_string()])).await["value"], 0);
-    let accounts =
-        call(&url, "getMultipleAccounts", json!([[funded.to_string(), nobody.to_string()], {"encoding": "base64"}]))
-            .await;
+    // base64 is this method's default on a node.
+    let accounts = call(&url, "getMultipleAccounts", json!([[funded.to_string(), nobody.to_string()]])).await;
     assert_eq!(accounts["value"][0]["lamports"], 5_000_000_000u64);
     assert_eq!(accounts["value"][1], Value::Null);
     let rent = call(&url, "getMinimumBalanceForRentExemption", json!([165])).await;
     assert_eq!(rent, anchor_lang::prelude::Rent::default().minimum_balance(165));
 
     let too_many: Vec<String> = (0..101).map(|_| nobody.to_string()).collect();
-    let answer = post(
-        &url,
-        &json!({"jsonrpc": "2.0", "id": 1, "method": "getMultipleAccounts", "params": [too_many, {"encoding": "base64"}]})
-            .to_string(),
-    )
-    .await;
-    assert_eq!(answer["error"]["code"], -32602, "{answer}");
+    let refusals = [
+        ("getMultipleAccounts", json!([too_many, {"encoding": "base64"}]), -32602),
+        (
+            "getAccountInfo",
+            json!([nobody.to_string(), {"encoding": "base64", "dataSlice": {"offset": 0, "length": 1}}]),
+            -32602,
+        ),
+        ("getAccountInfo", json!([nobody.to_string()]), -32602),
+        ("getBalance", json!([nobody.to_string(), {"minContextSlot": slot + 1_000}]), -32016),
+        ("getMinimumBalanceForRentExemption", json!([usize::MAX]), -32602),
+        ("requestAirdrop", json!([funded.to_string(), u64::MAX]), -32602),
+    ];
+    for (method, params, code) in refusals {
+        let answer =
+            post(&url, &json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string()).await;
+        assert_eq!(answer["error"]["code"], code, "{method}: {answer}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

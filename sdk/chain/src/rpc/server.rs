@@ -43,8 +43,9 @@ use solana_rpc_client_api::config::{
     RpcTransactionConfig,
 };
 use solana_rpc_client_api::custom_error::{
-    JSON_RPC_SERVER_ERROR_NODE_UNHEALTHY, JSON_RPC_SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE,
-    JSON_RPC_SERVER_ERROR_UNSUPPORTED_TRANSACTION_VERSION,
+    JSON_RPC_SERVER_ERROR_MIN_CONTEXT_SLOT_NOT_REACHED, JSON_RPC_SERVER_ERROR_NODE_UNHEALTHY,
+    JSON_RPC_SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE, JSON_RPC_SERVER_ERROR_UNSUPPORTED_TRANSACTION_VERSION,
+    MinContextSlotNotReachedErrorData,
 };
 use solana_rpc_client_api::request::RpcRequest;
 use solana_rpc_client_api::response::{
@@ -143,6 +144,11 @@ const SERVED: [RpcRequest; 15] = [
 
 /// The most accounts one `getMultipleAccounts` call may ask about (as on Solana nodes).
 const MAX_MULTIPLE_ACCOUNTS: usize = 100;
+/// The largest account a `getMinimumBalanceForRentExemption` answer is for: Solana's limit
+/// on an account's data (10 MiB).
+const MAX_PERMITTED_DATA_LENGTH: usize = 10 * 1024 * 1024;
+/// The most one `requestAirdrop` hands out (1,000 SOL), so no single call drains the faucet.
+const MAX_AIRDROP_LAMPORTS: u64 = 1_000_000_000_000;
 
 async fn dispatch<C: Chain>(facade: &Facade<C>, method: &str, params: &[Value]) -> Result<Value, ErrorObject> {
     let chain = facade.chain.as_ref();
@@ -151,21 +157,22 @@ async fn dispatch<C: Chain>(facade: &Facade<C>, method: &str, params: &[Value]) 
     match request {
         RpcRequest::GetHealth => to_value("ok"),
         RpcRequest::GetVersion => {
-            to_value(RpcVersionInfo { solana_core: RUNTIME_VERSION.to_owned(), feature_set: None })
+            // As a validator reports it: the first four bytes of its feature-set identifier.
+            let feature_set = agave_feature_set::ID.as_ref().first_chunk::<4>().map(|id| u32::from_le_bytes(*id));
+            to_value(RpcVersionInfo { solana_core: RUNTIME_VERSION.to_owned(), feature_set })
         }
         RpcRequest::GetGenesisHash => to_value(facade.cluster.genesis_hash.ok_or_else(not_found)?.to_string()),
         // One block per slot: the runtime skips none.
         RpcRequest::GetSlot | RpcRequest::GetBlockHeight => {
             let config: RpcContextConfig = config(params, 0)?;
-            finality(config.commitment.map(|c| c.commitment))?;
-            to_value(context(chain).await?.slot)
+            to_value(context_at(chain, config.min_context_slot).await?.slot)
         }
         RpcRequest::GetBalance => {
             let address = address(&param::<String>(params, 0)?)?;
             let config: RpcContextConfig = config(params, 1)?;
-            finality(config.commitment.map(|c| c.commitment))?;
+            let context = context_at(chain, config.min_context_slot).await?;
             let lamports = chain.account(&address).await.map_err(from_chain)?.map_or(0, |a| a.lamports);
-            to_value(WithContext { context: context(chain).await?, value: lamports })
+            to_value(WithContext { context, value: lamports })
         }
         RpcRequest::GetMultipleAccounts => {
             let list: Vec<String> = param(params, 0)?;
@@ -173,18 +180,20 @@ async fn dispatch<C: Chain>(facade: &Facade<C>, method: &str, params: &[Value]) 
                 return Err(invalid_params(format!("Too many inputs provided; max {MAX_MULTIPLE_ACCOUNTS}")));
             }
             let config: RpcAccountInfoConfig = config(params, 1)?;
-            if config.encoding != Some(UiAccountEncoding::Base64) {
-                return Err(base64_only());
-            }
+            // A node's default encoding for this method is base64.
+            let context = account_read(chain, &config, Some(UiAccountEncoding::Base64)).await?;
             let mut accounts = Vec::with_capacity(list.len());
             for text in &list {
                 let account = chain.account(&address(text)?).await.map_err(from_chain)?;
                 accounts.push(account.map(codec::account_to_rpc));
             }
-            to_value(WithContext { context: context(chain).await?, value: accounts })
+            to_value(WithContext { context, value: accounts })
         }
         RpcRequest::GetMinimumBalanceForRentExemption => {
             let length: usize = param(params, 0)?;
+            if length > MAX_PERMITTED_DATA_LENGTH {
+                return Err(invalid_params(format!("data length {length} exceeds {MAX_PERMITTED_DATA_LENGTH}")));
+            }
             let rent = chain
                 .account(&Rent::id())
                 .await
@@ -196,6 +205,9 @@ async fn dispatch<C: Chain>(facade: &Facade<C>, method: &str, params: &[Value]) 
             let faucet = facade.cluster.faucet.as_ref().ok_or_else(not_found)?;
             let address = address(&param::<String>(params, 0)?)?;
             let lamports: u64 = param(params, 1)?;
+            if lamports > MAX_AIRDROP_LAMPORTS {
+                return Err(invalid_params(format!("at most {MAX_AIRDROP_LAMPORTS} lamports per airdrop")));
+            }
             let transfer = system_instruction::transfer(&faucet.pubkey(), &address, lamports);
             let transaction = submit::sign(chain, &[transfer], faucet, &[]).await.map_err(from_chain)?;
             to_value(chain.send_transaction(&transaction).await.map_err(from_chain)?.to_string())
@@ -274,11 +286,10 @@ async fn dispatch<C: Chain>(facade: &Facade<C>, method: &str, params: &[Value]) 
         RpcRequest::GetAccountInfo => {
             let address = address(&param::<String>(params, 0)?)?;
             let config: RpcAccountInfoConfig = config(params, 1)?;
-            if config.encoding != Some(UiAccountEncoding::Base64) {
-                return Err(base64_only());
-            }
+            // A node's default here is base58, which this endpoint does not serve.
+            let context = account_read(chain, &config, None).await?;
             let account = chain.account(&address).await.map_err(from_chain)?;
-            to_value(WithContext { context: context(chain).await?, value: account.map(codec::account_to_rpc) })
+            to_value(WithContext { context, value: account.map(codec::account_to_rpc) })
         }
         RpcRequest::GetSignaturesForAddress => {
             let address = address(&param::<String>(params, 0)?)?;
@@ -308,6 +319,37 @@ fn finality(level: Option<CommitmentLevel>) -> Result<Finality, ErrorObject> {
         None | Some(CommitmentLevel::Finalized) => Ok(Finality::Finalized),
         Some(CommitmentLevel::Confirmed) => Ok(Finality::Confirmed),
         Some(CommitmentLevel::Processed) => Err(invalid_params("Method does not support commitment below `confirmed`")),
+    }
+}
+
+/// The context of an account read, after checking what its configuration asks: base64
+/// (`default` when absent), the whole account, a slot already reached. Every commitment is
+/// answered from the bank, where the runtime's levels coincide.
+async fn account_read<C: Chain>(
+    chain: &C,
+    config: &RpcAccountInfoConfig,
+    default: Option<UiAccountEncoding>,
+) -> Result<RpcResponseContext, ErrorObject> {
+    if config.encoding.or(default) != Some(UiAccountEncoding::Base64) {
+        return Err(base64_only());
+    }
+    if config.data_slice.is_some() {
+        return Err(invalid_params("this endpoint does not serve \"dataSlice\""));
+    }
+    context_at(chain, config.min_context_slot).await
+}
+
+/// The context of an answer, refused as a node refuses it when the client asked for a slot
+/// not reached yet (`minContextSlot`).
+async fn context_at<C: Chain>(chain: &C, min_context_slot: Option<u64>) -> Result<RpcResponseContext, ErrorObject> {
+    let context = context(chain).await?;
+    match min_context_slot {
+        Some(min) if min > context.slot => Err(ErrorObject {
+            code: JSON_RPC_SERVER_ERROR_MIN_CONTEXT_SLOT_NOT_REACHED,
+            message: "Minimum context slot has not been reached".to_owned(),
+            data: Some(serde_json::json!(MinContextSlotNotReachedErrorData { context_slot: context.slot })),
+        }),
+        _ => Ok(context),
     }
 }
 
