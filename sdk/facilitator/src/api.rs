@@ -12,8 +12,11 @@
 //!
 //! `/challenge` is the `zk-groth16` scheme's addition, for resource servers that do not hold
 //! the challenge key (an x402 SDK server's scheme registration asks it once per 402, for the
-//! method and URL it answers). A challenge is no secret — every 402 hands one out — so minting
-//! one for anyone is no more than answering them a 402.
+//! method and URL it answers). A challenge is no secret — every 402 hands one out — and one
+//! minted for a URL the merchant does not serve pays for nothing: `/verify` and `/settle` bind
+//! the proof's challenge to the payload's resource URL, and a resource server's newer challenge
+//! to that same URL and method. Each call tells the facilitator a URL some client asked for
+//! (query string included): run it where the merchant may see its request log.
 //!
 //! A body that is not such a request (bad JSON, another version, scheme or network) is 400
 //! `{error, message}`; a chain or store outage is 503: fail closed. `payer` is the credit's
@@ -149,8 +152,9 @@ pub struct ChallengeRequest {
     pub url: String,
 }
 
-/// The longest method name and URL a challenge is minted for.
+/// The longest method name a challenge is minted for.
 const MAX_METHOD: usize = 16;
+/// The longest URL a challenge is minted for.
 const MAX_URL: usize = 2048;
 
 async fn challenge<C: Chain + 'static, S: NullifierStore>(

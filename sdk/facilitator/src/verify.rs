@@ -19,7 +19,8 @@ use zk402_x402::{PaymentPayload, PaymentRequirements};
 /// Why a payment is not valid; each has a stable [`code`](Invalid::code) (x402 `invalidReason`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Invalid {
-    /// The payload's `accepted` is not the requirements the resource server passed.
+    /// The payload's `accepted` is not the requirements the resource server passed (every
+    /// field but the challenge, which [`RequestMismatch`](Invalid::RequestMismatch) checks).
     #[error("the payment answers other requirements than these")]
     RequirementsMismatch,
     /// The requirements carry a newer challenge (minted for the request the resource server

@@ -274,3 +274,24 @@ async fn a_proof_made_for_another_request_is_request_mismatch() {
     let (status, answer) = s.post_json("/verify", &s.body(&payment(0))).await;
     assert_eq!((status, &answer["isValid"]), (200, &json!(true)), "nothing was reserved: {answer}");
 }
+
+/// The attack on a resource server that calls `/settle` without `/verify` first: the holder of a
+/// credit already reserved for one request presents a valid proof of that same credit for another
+/// request. It is refused as at `/verify`, before and after the first request settles, and the
+/// first request's settlement still answers its retries.
+#[tokio::test]
+async fn settle_refuses_a_second_request_spending_a_reserved_credit() {
+    let s = serve(Mode::Deferred).await;
+    let (first, second) = (s.body(&payment(0)), s.body(&respend()));
+    let (status, answer) = s.post_json("/verify", &first).await;
+    assert_eq!((status, &answer["isValid"]), (200, &json!(true)), "{answer}");
+    let refused = |answer: &Value| answer["success"] == json!(false) && answer["errorReason"] == "nullifier_reserved";
+    let (status, answer) = s.post_json("/settle", &second).await;
+    assert!(status == 200 && refused(&answer), "while reserved: {answer}");
+    for attempt in ["settle", "retry"] {
+        let (status, answer) = s.post_json("/settle", &first).await;
+        assert_eq!((status, &answer["success"]), (200, &json!(true)), "{attempt}: {answer}");
+    }
+    let (status, answer) = s.post_json("/settle", &second).await;
+    assert!(status == 200 && refused(&answer), "once queued: {answer}");
+}

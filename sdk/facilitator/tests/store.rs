@@ -23,6 +23,9 @@ trait Backend: Sync {
     /// Writes, behind the store's back, an entry `bogus` in an unknown state and a queued
     /// entry `short` whose proof is three bytes long.
     async fn write_corrupt(&self, ns: &str, bogus: [u8; 32], short: [u8; 32]);
+
+    /// Overwrites, behind the store's back, the request hash of `nullifier` with three bytes.
+    async fn write_corrupt_request_hash(&self, ns: &str, nullifier: [u8; 32]);
 }
 
 /// Entry `i` of group `group`, with deadline `deadline`.
@@ -120,8 +123,10 @@ async fn a_second_reservation_is_taken_and_keeps_the_first_proof<B: Backend>(b: 
     let s = b.open("reserve_twice").await;
     let first = entry(2, 0, NOW + 60);
     let second = Entry { proof: [0xee; PROOF_LEN], request_hash: [0xee; 32], ..first.clone() };
+    assert_eq!(s.request_hash(&first.nullifier).await.unwrap(), None);
     reserved(&s, &first).await;
     assert_eq!(s.reserve(&second, NOW).await.unwrap(), Reservation::Taken(State::Reserved));
+    assert_eq!(s.request_hash(&first.nullifier).await.unwrap(), Some(first.request_hash), "the first request's");
     s.enqueue(&first.nullifier).await.unwrap();
     assert_eq!(s.reserve(&second, NOW).await.unwrap(), Reservation::Taken(State::Queued));
     assert_eq!(s.claim(10, NOW, 30).await.unwrap(), vec![first], "the store keeps the first proof");
@@ -298,6 +303,9 @@ async fn malformed_data_reads_back_as_corrupt<B: Backend>(b: &B) {
     b.write_corrupt("corrupt", bogus, short).await;
     let state = s.state(&bogus).await;
     assert!(corrupt(&state), "unknown state: {state:?}");
+    b.write_corrupt_request_hash("corrupt", bogus).await;
+    let hash = s.request_hash(&bogus).await;
+    assert!(corrupt(&hash), "a request hash of the wrong length: {hash:?}");
     let reserve = s.reserve(&entry(9, 0, NOW + 60), NOW).await;
     assert!(corrupt(&reserve), "reserve over an unknown state: {reserve:?}");
     let claim = s.claim(10, NOW, 30).await;
@@ -342,6 +350,15 @@ impl Backend for Sqlite {
         )
         .unwrap();
     }
+
+    async fn write_corrupt_request_hash(&self, ns: &str, nullifier: [u8; 32]) {
+        let conn = rusqlite::Connection::open(self.path(ns)).unwrap();
+        conn.execute(
+            "UPDATE zk402_nullifiers SET request_hash = x'010203' WHERE nullifier = ?1",
+            rusqlite::params![&nullifier[..]],
+        )
+        .unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -383,6 +400,17 @@ impl Backend for Redis {
             .await
             .unwrap();
     }
+
+    async fn write_corrupt_request_hash(&self, ns: &str, nullifier: [u8; 32]) {
+        let mut conn = redis::Client::open(self.0.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("HSET")
+            .arg(format!("zk402:test:{ns}:n:{}", hex(&nullifier)))
+            .arg("request_hash")
+            .arg(&[1u8, 2, 3][..])
+            .exec_async(&mut conn)
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -404,6 +432,8 @@ async fn redis_key_of_another_type_reads_as_corrupt() {
         .unwrap();
     let state = store.state(&e.nullifier).await;
     assert!(corrupt(&state), "a string where a hash belongs: {state:?}");
+    let hash = store.request_hash(&e.nullifier).await;
+    assert!(corrupt(&hash), "a string where a hash belongs: {hash:?}");
     let reserve = store.reserve(&e, NOW).await;
     assert!(corrupt(&reserve), "reserve over a string: {reserve:?}");
 }
@@ -440,6 +470,14 @@ impl Backend for Postgres {
                  VALUES ($1, $3, $3, 1, $3, 5, 1, 'bogus', NULL), ($2, $3, '\\x010203', 1, $3, 5, 1, 'queued', 1)",
                 &[&&bogus[..], &&short[..], &&[0u8; 32][..]],
             )
+            .await
+            .unwrap();
+    }
+
+    async fn write_corrupt_request_hash(&self, ns: &str, nullifier: [u8; 32]) {
+        self.client(&Self::search_path(ns))
+            .await
+            .execute("UPDATE zk402_nullifiers SET request_hash = '\\x010203' WHERE nullifier = $1", &[&&nullifier[..]])
             .await
             .unwrap();
     }

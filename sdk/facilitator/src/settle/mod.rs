@@ -10,6 +10,7 @@ pub mod submit;
 
 use crate::metrics::FAILURE_REASONS;
 use crate::store::{Entry, NullifierStore, State, StoreError};
+use crate::verify::{Invalid, VerifyError};
 use crate::{Facilitator, Mode};
 use anchor_lang::prelude::Pubkey;
 use std::collections::BTreeMap;
@@ -55,7 +56,7 @@ impl Default for SettleConfig {
 pub enum SettleError {
     /// The payment is not valid (it was verified now, having not been before).
     #[error(transparent)]
-    Verify(#[from] crate::verify::VerifyError),
+    Verify(#[from] VerifyError),
     /// The nullifier store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -77,8 +78,9 @@ struct Held {
 
 impl<C: Chain + 'static, S: NullifierStore> Facilitator<C, S> {
     /// Settles a payment: verifies it first if it was not (reserving its nullifier) — if its
-    /// nullifier is known, checks it is a genuine payment carrying that nullifier — then
-    /// queues it. In [`Mode::Deferred`] returns at once with no transaction; in
+    /// nullifier is known, checks it is a genuine payment for the very request that credit was
+    /// reserved for (another request spending the same credit is `nullifier_reserved`, as at
+    /// `/verify`) — then queues it. In [`Mode::Deferred`] returns at once with no transaction; in
     /// [`Mode::Confirm`] waits until the chain has recorded it and returns that transaction.
     pub async fn settle(
         &self,
@@ -86,10 +88,16 @@ impl<C: Chain + 'static, S: NullifierStore> Facilitator<C, S> {
         requirements: &zk402_x402::PaymentRequirements,
     ) -> Result<Option<String>, SettleError> {
         let nullifier = payload.payload.nullifier;
-        if self.store.state(&nullifier).await?.is_none() {
-            self.verify(payload, requirements).await?;
-        } else {
-            self.check_known(payload, requirements).await?;
+        match self.store.request_hash(&nullifier).await? {
+            None => {
+                self.verify(payload, requirements).await?;
+            }
+            Some(reserved_for) => {
+                self.check_known(payload, requirements).await?;
+                if reserved_for != payload.payload.request_hash {
+                    return Err(VerifyError::Invalid(Invalid::NullifierReserved).into());
+                }
+            }
         }
         self.settle_verified(&nullifier).await
     }

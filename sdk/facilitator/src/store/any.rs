@@ -72,6 +72,10 @@ impl NullifierStore for AnyStore {
         each!(self, s => s.state(nullifier))
     }
 
+    async fn request_hash(&self, nullifier: &[u8; 32]) -> Result<Option<[u8; 32]>, StoreError> {
+        each!(self, s => s.request_hash(nullifier))
+    }
+
     async fn depth(&self) -> Result<Depth, StoreError> {
         each!(self, s => s.depth())
     }

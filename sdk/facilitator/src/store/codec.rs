@@ -51,6 +51,11 @@ pub(super) fn entry(
     })
 }
 
+/// A stored request hash.
+pub(super) fn request_hash(value: &[u8]) -> Result<[u8; 32], StoreError> {
+    bytes(value, "request hash")
+}
+
 fn bytes<const N: usize>(value: &[u8], what: &str) -> Result<[u8; N], StoreError> {
     value.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not {N}", value.len())))
 }

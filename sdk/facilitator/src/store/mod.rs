@@ -141,6 +141,10 @@ pub trait NullifierStore: Send + Sync + 'static {
     /// The nullifier's state, if the store holds it.
     fn state(&self, nullifier: &[u8; 32]) -> impl Future<Output = Result<Option<State>, StoreError>> + Send;
 
+    /// The request hash of the proof the nullifier was reserved for, if the store holds it:
+    /// which request its credit paid for.
+    fn request_hash(&self, nullifier: &[u8; 32]) -> impl Future<Output = Result<Option<[u8; 32]>, StoreError>> + Send;
+
     /// Counts of unfinished entries.
     fn depth(&self) -> impl Future<Output = Result<Depth, StoreError>> + Send;
 

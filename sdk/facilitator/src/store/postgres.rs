@@ -267,6 +267,12 @@ impl NullifierStore for PostgresStore {
         read_state(&*self.client().await?, nullifier, "").await
     }
 
+    async fn request_hash(&self, nullifier: &[u8; 32]) -> Result<Option<[u8; 32]>, StoreError> {
+        let query = "SELECT request_hash FROM zk402_nullifiers WHERE nullifier = $1";
+        let row = self.client().await?.query_opt(query, &[&&nullifier[..]]).await.map_err(unavailable)?;
+        row.map(|row| codec::request_hash(&get::<Vec<u8>>(&row, 0)?)).transpose()
+    }
+
     async fn depth(&self) -> Result<Depth, StoreError> {
         let row = self.client().await?.query_one(codec::DEPTH, &[]).await.map_err(unavailable)?;
         codec::depth((get(&row, 0)?, get(&row, 1)?, get(&row, 2)?))

@@ -304,6 +304,14 @@ impl NullifierStore for RedisStore {
         if answer.is_empty() { Ok(None) } else { state(&answer).map(Some) }
     }
 
+    async fn request_hash(&self, nullifier: &[u8; 32]) -> Result<Option<[u8; 32]>, StoreError> {
+        let mut conn = self.conn.clone();
+        let key = self.key(&format!("n:{}", hex(nullifier)));
+        let hash: Option<Vec<u8>> =
+            redis::cmd("HGET").arg(key).arg("request_hash").query_async(&mut conn).await.map_err(unavailable)?;
+        hash.map(|hash| codec::request_hash(&hash)).transpose()
+    }
+
     async fn depth(&self) -> Result<Depth, StoreError> {
         let mut conn = self.conn.clone();
         let (reserved, ready, leased, failed): (u64, u64, u64, u64) = redis::pipe()

@@ -254,6 +254,22 @@ impl NullifierStore for SqliteStore {
         self.with_conn(move |conn| read_state(conn, &nullifier)).await
     }
 
+    async fn request_hash(&self, nullifier: &[u8; 32]) -> Result<Option<[u8; 32]>, StoreError> {
+        let nullifier = *nullifier;
+        self.with_conn(move |conn| {
+            conn.query_row(
+                "SELECT request_hash FROM zk402_nullifiers WHERE nullifier = ?1",
+                params![&nullifier[..]],
+                |row| row.get::<_, Vec<u8>>(0),
+            )
+            .optional()
+            .map_err(sql_error)?
+            .map(|hash| codec::request_hash(&hash))
+            .transpose()
+        })
+        .await
+    }
+
     async fn depth(&self) -> Result<Depth, StoreError> {
         self.with_conn(|conn| {
             let counts = conn
