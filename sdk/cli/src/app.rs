@@ -236,7 +236,7 @@ pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig)
 }
 
 /// Serves `router` until Ctrl-C (in-flight requests finish first), then stops `worker`.
-async fn serve_until_ctrl_c(
+pub(crate) async fn serve_until_ctrl_c(
     listener: TcpListener,
     router: Router,
     worker: tokio::task::JoinHandle<()>,
@@ -258,14 +258,22 @@ pub async fn start_facilitator<C: Chain + 'static>(
     policies: Vec<anchor_lang::prelude::Pubkey>,
     chain: C,
 ) -> Result<Arc<Facilitator<C, AnyStore>>, String> {
-    let config = settings.config(network, policies)?;
+    start_facilitator_with(settings.config(network, policies)?, settings, chain).await
+}
+
+/// The facilitator of `config`, with the fee payer and store `settings` name.
+async fn start_facilitator_with<C: Chain + 'static>(
+    config: FacilitatorConfig,
+    settings: &FacilitatorSettings,
+    chain: C,
+) -> Result<Arc<Facilitator<C, AnyStore>>, String> {
     let fee_payer = crate::config::read_keypair(&settings.fee_payer_keypair_file).map_err(|e| e.to_string())?;
     let store = AnyStore::open(&settings.nullifier_store).await.map_err(|e| format!("nullifier_store: {e}"))?;
     Ok(Facilitator::new(config, SettleConfig::default(), chain, store, fee_payer))
 }
 
 /// `zk402 facilitator serve`: x402's facilitator API (`/supported`, `/verify`, `/settle`,
-/// `/metrics`) and the settlement worker, until Ctrl-C.
+/// `/challenge`, `/metrics`) and the settlement worker, until Ctrl-C.
 pub async fn serve_facilitator(chain: Arc<ChainBackend>, config: &FacilitatorFileConfig) -> Result<(), String> {
     let network = Network::parse(&config.cluster.network).map_err(|e| format!("network: {e}"))?;
     let policies = config
@@ -273,10 +281,14 @@ pub async fn serve_facilitator(chain: Arc<ChainBackend>, config: &FacilitatorFil
         .iter()
         .map(|p| anchor_lang::prelude::Pubkey::from_str(p).map_err(|e| format!("policy {p:?}: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
-    let facilitator = start_facilitator(&config.facilitator, network, policies, chain).await?;
+    let mut settings = config.facilitator.config(network, policies)?;
+    if let Some(ttl) = config.challenge_ttl_secs {
+        settings.challenge_ttl_secs = ttl;
+    }
+    let facilitator = start_facilitator_with(settings, &config.facilitator, chain).await?;
     let worker = facilitator.spawn_worker();
     let listener = TcpListener::bind(&config.bind).await.map_err(|e| format!("bind {}: {e}", config.bind))?;
-    println!("facilitator serving /supported, /verify, /settle on {}", config.bind);
+    println!("facilitator serving /supported, /verify, /settle, /challenge on {}", config.bind);
     serve_until_ctrl_c(listener, zk402_facilitator::api::router(facilitator), worker).await
 }
 

@@ -57,13 +57,18 @@ pub(crate) fn write_secret(out: &Path) -> CommandResult {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| format!("randomness: {e}"))?;
     let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(out, &hex)
+}
+
+/// Writes `text` to a new file only its owner can read (mode 0600); refuses to replace one.
+pub(crate) fn write_private(path: &Path, text: &str) -> CommandResult {
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(out)
-        .map_err(|e| format!("{}: {e}", out.display()))?;
-    file.write_all(hex.as_bytes()).map_err(|e| format!("{}: {e}", out.display()))
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.write_all(text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// `zk402 challenge-key --out FILE`: the merchant's challenge MAC key, shared by its gates and

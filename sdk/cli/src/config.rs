@@ -133,6 +133,8 @@ pub struct FacilitatorFileConfig {
     pub bind: String,
     /// The policy accounts it accepts payments for.
     pub policies: Vec<String>,
+    /// Lifetime of the challenges `POST /challenge` mints, seconds [default: 120].
+    pub challenge_ttl_secs: Option<u64>,
     /// Keys, store and settlement mode.
     pub facilitator: FacilitatorSettings,
 }

@@ -7,14 +7,14 @@
 //! (another genesis hash and mint), keeps the keypair and key files, and resets the files bound
 //! to the old ledger (the payer's wallet, the issuer's ledger, the nullifier store). It says so.
 
-use crate::commands::write_secret;
+use crate::app::serve_until_ctrl_c;
+use crate::commands::{write_private, write_secret};
 use crate::demo::TEST_ZKEY;
 use crate::world::DECIMALS;
 use anchor_lang::prelude::Pubkey;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -36,6 +36,8 @@ pub const POLICY_ID: u64 = 1;
 pub const PRICE: u64 = 1_000_000;
 /// What the cluster description file is called.
 pub const CLUSTER_FILE: &str = "cluster.json";
+/// The file a running localnet holds locked in its directory.
+const LOCK_FILE: &str = "localnet.lock";
 /// Files bound to one run's ledger, removed when a new cluster starts in the directory.
 const LEDGER_BOUND: [&str; 4] = ["wallet.json", "issuer.sqlite", "nullifiers.sqlite", CLUSTER_FILE];
 
@@ -63,7 +65,9 @@ struct Actors {
 /// Runs the local cluster until Ctrl-C. Needs a current-thread tokio runtime (slots advance
 /// by warping the bank: [`LocalChain::advance_slot`]).
 pub async fn run(options: LocalnetOptions) -> Result<(), String> {
-    let dir = prepare_dir(&options.dir)?;
+    let listener = TcpListener::bind(&options.rpc_bind).await.map_err(|e| format!("bind {}: {e}", options.rpc_bind))?;
+    let rpc_url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let (dir, _lock) = prepare_dir(&options.dir)?;
     let actors = Actors {
         merchant: keypair_file(&dir.join("merchant.json"))?,
         payer: keypair_file(&dir.join("payer.json"))?,
@@ -75,8 +79,6 @@ pub async fn run(options: LocalnetOptions) -> Result<(), String> {
             write_secret(&dir.join(key))?;
         }
     }
-    let listener = TcpListener::bind(&options.rpc_bind).await.map_err(|e| format!("bind {}: {e}", options.rpc_bind))?;
-    let rpc_url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
 
     let chain = LocalChain::start().await;
     chain.set_unix_time(unix_now()?).await.map_err(|e| e.to_string())?;
@@ -90,13 +92,7 @@ pub async fn run(options: LocalnetOptions) -> Result<(), String> {
 
     let router = server::router_with(Arc::new(chain.clone()), cluster);
     let ticker = tokio::spawn(advance_slots(chain));
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string());
-    ticker.abort();
+    let served = serve_until_ctrl_c(listener, router, ticker).await;
     println!("localnet stopped (its ledger is gone; the keypairs in {} are kept)", dir.display());
     served
 }
@@ -122,10 +118,21 @@ async fn advance_slots(chain: LocalChain) {
     }
 }
 
-/// Creates the directory, or resets the files of a previous run's ledger in it (saying so).
-fn prepare_dir(dir: &Path) -> Result<PathBuf, String> {
+/// Creates the directory and locks it for this run (a second localnet in it is refused before
+/// it touches anything), or resets the files of a previous run's ledger in it (saying so).
+/// The lock lasts as long as the returned file.
+fn prepare_dir(dir: &Path) -> Result<(PathBuf, File), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let dir = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
+    let lock_path = dir.join(LOCK_FILE);
+    let lock = File::create(&lock_path).map_err(|e| format!("{}: {e}", lock_path.display()))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            return Err(format!("another zk402 localnet is running in {}: stop it first", dir.display()));
+        }
+        Err(TryLockError::Error(e)) => return Err(format!("{}: {e}", lock_path.display())),
+    }
     if dir.join(CLUSTER_FILE).exists() {
         println!(
             "{} held an earlier localnet: its ledger was not kept (the runtime lives in memory). Starting a new \
@@ -144,7 +151,7 @@ fn prepare_dir(dir: &Path) -> Result<PathBuf, String> {
             }
         }
     }
-    Ok(dir)
+    Ok((dir, lock))
 }
 
 /// The keypair in `path`, or a new one written there (mode 0600, `solana-keygen`'s format).
@@ -154,18 +161,8 @@ fn keypair_file(path: &Path) -> Result<Keypair, String> {
     }
     let keypair = Keypair::new();
     let json = serde_json::to_string(&keypair.to_bytes().to_vec()).map_err(|e| e.to_string())?;
-    write_new(path, &json)?;
+    write_private(path, &json)?;
     Ok(keypair)
-}
-
-fn write_new(path: &Path, text: &str) -> Result<(), String> {
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.write_all(text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Funds the actors, creates the mint and the token accounts, and mints the payer's tokens.
@@ -180,6 +177,14 @@ async fn fund(chain: &LocalChain, actors: &Actors) -> Result<Pubkey, zk402_chain
     Ok(mint)
 }
 
+/// The first line of every configuration file localnet writes.
+const HEADER: &str = "# Written by zk402 localnet for this run (rewritten at each start).\n";
+
+/// `text` as a TOML basic string, quoted and escaped (paths may hold `"` or `\`).
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
 /// The configuration files of every role, written for this run.
 struct ConfigFiles<'a> {
     dir: &'a Path,
@@ -191,8 +196,9 @@ struct ConfigFiles<'a> {
 }
 
 impl ConfigFiles<'_> {
+    /// The TOML string of the file `name` in the directory (quoted and escaped).
     fn path(&self, name: &str) -> String {
-        self.dir.join(name).display().to_string()
+        toml_string(&self.dir.join(name).display().to_string())
     }
 
     fn policy(&self) -> Pubkey {
@@ -200,26 +206,30 @@ impl ConfigFiles<'_> {
     }
 
     fn cluster_table(&self) -> String {
-        format!("[cluster]\nnetwork = \"{}\"\nrpc_urls = [\"{}\"]\n", self.network, self.rpc_url)
+        format!(
+            "[cluster]\nnetwork = {}\nrpc_urls = [{}]\n",
+            toml_string(self.network.as_str()),
+            toml_string(self.rpc_url)
+        )
     }
 
     fn facilitator_table(&self) -> String {
         format!(
-            "[facilitator]\nchallenge_key_file = \"{}\"\nnullifier_store = \"sqlite:{}\"\nfee_payer_keypair_file = \
-             \"{}\"\nsettlement = \"deferred\"\n",
+            "[facilitator]\nchallenge_key_file = {}\nnullifier_store = {}\nfee_payer_keypair_file = {}\nsettlement = \
+             \"deferred\"\n",
             self.path("challenge.key"),
-            self.path("nullifiers.sqlite"),
+            toml_string(&format!("sqlite:{}", self.dir.join("nullifiers.sqlite").display())),
             self.path("facilitator.json"),
         )
     }
 
     fn write(&self) -> Result<(), String> {
         let merchant = format!(
-            "# Written by zk402 localnet for this run (rewritten at each start).\nbind = \"{bind}\"\npublic_url = \
-             \"http://{bind}\"\ndescription = \"zk402 localnet resource\"\npolicy = \"{policy}\"\nmint = \
-             \"{mint}\"\nrecipient = \"{recipient}\"\nprice = {PRICE}\nissuer_key_file = \"{issuer}\"\nissuer_ledger \
-             = \"{ledger}\"\nchallenge_ttl_secs = 120\n\n{facilitator}\n{cluster}",
-            bind = self.options.merchant_bind,
+            "{HEADER}bind = {bind}\npublic_url = {url}\ndescription = \"zk402 localnet resource\"\npolicy = \
+             \"{policy}\"\nmint = \"{mint}\"\nrecipient = \"{recipient}\"\nprice = {PRICE}\nissuer_key_file = \
+             {issuer}\nissuer_ledger = {ledger}\nchallenge_ttl_secs = 120\n\n{facilitator}\n{cluster}",
+            bind = toml_string(&self.options.merchant_bind),
+            url = toml_string(&format!("http://{}", self.options.merchant_bind)),
             policy = self.policy(),
             mint = self.mint,
             recipient = self.actors.merchant.pubkey(),
@@ -229,20 +239,18 @@ impl ConfigFiles<'_> {
             cluster = self.cluster_table(),
         );
         let facilitator = format!(
-            "# Written by zk402 localnet for this run (rewritten at each start).\nbind = \"{}\"\npolicies = \
-             [\"{}\"]\n\n{}\n{}",
-            self.options.facilitator_bind,
+            "{HEADER}bind = {}\npolicies = [\"{}\"]\n\n{}\n{}",
+            toml_string(&self.options.facilitator_bind),
             self.policy(),
             self.facilitator_table(),
             self.cluster_table(),
         );
         let zkey = crate::repository_path(TEST_ZKEY)?.canonicalize().map_err(|e| format!("{TEST_ZKEY}: {e}"))?;
         let payer = format!(
-            "# Written by zk402 localnet for this run (rewritten at each start).\nkeypair_file = \"{}\"\nwallet_file \
-             = \"{}\"\nzkey = \"{}\"\n\n{}",
+            "{HEADER}keypair_file = {}\nwallet_file = {}\nzkey = {}\n\n{}",
             self.path("payer.json"),
             self.path("wallet.json"),
-            zkey.display(),
+            toml_string(&zkey.display().to_string()),
             self.cluster_table(),
         );
         let cluster = serde_json::json!({
@@ -266,7 +274,7 @@ impl ConfigFiles<'_> {
             ("payer.toml", payer),
             (CLUSTER_FILE, format!("{cluster:#}\n")),
         ] {
-            std::fs::write(self.dir.join(name), text).map_err(|e| format!("{}: {e}", self.path(name)))?;
+            std::fs::write(self.dir.join(name), text).map_err(|e| format!("{}: {e}", self.dir.join(name).display()))?;
         }
         Ok(())
     }

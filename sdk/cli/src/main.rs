@@ -127,7 +127,7 @@ enum MerchantCommand {
 
 #[derive(Subcommand)]
 enum FacilitatorCommand {
-    /// Serves x402's facilitator API (/supported, /verify, /settle, /metrics) for the
+    /// Serves x402's facilitator API (/supported, /verify, /settle, /challenge, /metrics) for the
     /// configured policies, and settles verified proofs on chain in batches.
     Serve {
         /// Facilitator configuration file (README "Facilitator").

@@ -144,7 +144,8 @@ fn repository() -> PathBuf {
 
 #[test]
 fn the_readme_walkthrough_runs_every_role_as_its_own_process_against_localnet() {
-    let dir = tempfile::tempdir().unwrap();
+    // A directory name TOML must escape: the written configuration quotes every path.
+    let dir = tempfile::Builder::new().prefix("zk402 \"walk\\through\" ").tempdir().unwrap();
     std::os::unix::fs::symlink(repository().join("examples"), dir.path().join("examples")).unwrap();
     let steps = readme_steps();
     assert!(steps.len() >= 10, "{steps:?}");
@@ -178,6 +179,15 @@ fn the_readme_walkthrough_runs_every_role_as_its_own_process_against_localnet() 
         assert!(printed.contains(wanted), "the walk-through printed no {wanted:?}: {printed}");
     }
 
+    // A second localnet in the running one's directory is refused before it touches a file.
+    let Step::Zk402(localnet) = &steps[0] else { panic!("the walk-through starts with localnet") };
+    let cluster_dir = dir.path().join("localnet");
+    let second = [localnet.clone(), vec!["--rpc-bind".into(), "127.0.0.1:0".into()]].concat();
+    let refused = zk402(dir.path(), &second).output().expect("run zk402");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && said.contains("another zk402 localnet is running"), "{said}");
+    assert!(cluster_dir.join("wallet.json").exists(), "the running cluster's wallet is untouched");
+
     // Ctrl-C stops the servers cleanly, last started first.
     let mut localnet_output = Vec::new();
     while let Some(server) = servers.pop() {
@@ -189,10 +199,8 @@ fn the_readme_walkthrough_runs_every_role_as_its_own_process_against_localnet() 
     assert!(localnet_output.iter().any(|l| l.contains("localnet stopped")), "{localnet_output:?}");
 
     // A restart in the same directory: a new ledger, said plainly; keys kept, old wallet gone.
-    let cluster_dir = dir.path().join("localnet");
     let merchant_key = std::fs::read(cluster_dir.join("merchant.json")).unwrap();
     assert!(cluster_dir.join("wallet.json").exists());
-    let Step::Zk402(localnet) = &steps[0] else { panic!("the walk-through starts with localnet") };
     let restarted = Server::start(zk402(dir.path(), localnet), "zk402 localnet (restart)".into());
     let said = restarted.interrupt().join("\n");
     assert!(said.contains("its ledger was not kept"), "{said}");
