@@ -2,7 +2,8 @@
 //! `examples/x402-express` (an `@x402/express` resource server with the `zk-groth16` scheme
 //! registration users copy, its `HTTPFacilitatorClient` pointed at the merchant's zk402
 //! facilitator) serves a zk402 payer end to end, refuses the replay and a proof made for another
-//! of its resources; the SDK's schema validators accept every header zk402 emits and our
+//! of its resources, also when the client forges the Host header (each route states its resource
+//! URL, so the challenge names the route, not the Host the client sent); the SDK's schema validators accept every header zk402 emits and our
 //! decoders read the SDK's encodings back; the facilitator answers the SDK client's calls,
 //! error paths included (`examples/x402-express/test/interop.mjs`).
 //!
@@ -75,11 +76,11 @@ impl Drop for NodeServer {
     }
 }
 
-/// `GET url` with an optional `PAYMENT-SIGNATURE`: status and the x402 header named `header`.
-async fn get(url: &str, signature: Option<&str>, header: &str) -> (u16, Option<String>, String) {
+/// `GET url` with the request headers `headers`: status and the response header named `header`.
+async fn get(url: &str, headers: &[(&str, &str)], header: &str) -> (u16, Option<String>, String) {
     let mut request = reqwest::Client::new().get(url);
-    if let Some(signature) = signature {
-        request = request.header(PAYMENT_SIGNATURE, signature);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     let response = request.send().await.expect("request");
     let status = response.status().as_u16();
@@ -87,9 +88,11 @@ async fn get(url: &str, signature: Option<&str>, header: &str) -> (u16, Option<S
     (status, value, response.text().await.expect("body"))
 }
 
-/// The `error` of the 402 a refused payment gets.
-async fn refusal(url: &str, signature: &str) -> String {
-    let (status, required, body) = get(url, Some(signature), PAYMENT_REQUIRED).await;
+/// The `error` of the 402 a refused payment gets; `host` replaces the Host header.
+async fn refusal(url: &str, signature: &str, host: Option<&str>) -> String {
+    let mut headers = vec![(PAYMENT_SIGNATURE, signature)];
+    headers.extend(host.map(|host| ("host", host)));
+    let (status, required, body) = get(url, &headers, PAYMENT_REQUIRED).await;
     assert_eq!(status, 402, "{body}");
     let required: PaymentRequired = decode_header(&required.expect("PAYMENT-REQUIRED")).expect("our decoder");
     required.error.expect("the reason")
@@ -126,9 +129,13 @@ async fn an_x402_express_server_accepts_zk402_through_the_facilitator() {
     let node = NodeServer::start(&cluster_file);
     let (weather, forecast) = (format!("{}/weather", node.base), format!("{}/forecast", node.base));
 
-    // The payer reads the SDK server's 402 with our decoders, buys two credits, proves.
+    // The payer reads the SDK server's 402 with our decoders, buys two credits, proves. It asks
+    // for /weather?/forecast, an attacker's choice: were the challenge bound to the SDK's default
+    // `http://{Host}{path and query}`, a request for /forecast with Host `{authority}/weather?`
+    // would name that same URL. The route's stated resource is bound instead.
     let payer = scene.payer();
-    let offer = payer.offer(&weather).await.expect("offer").expect("a 402");
+    let offer = payer.offer(&format!("{weather}?/forecast")).await.expect("offer").expect("a 402");
+    assert_eq!(offer.required.resource.url, weather, "the route's resource, not the request's URL");
     assert_eq!(offer.policy_address, world.policy);
     let (mint, pay_to) = (offer.accepted.asset.parse().unwrap(), offer.accepted.pay_to.parse().unwrap());
     let transfer = payer.pay(&mint, &pay_to, 2 * offer.accepted.amount).await.expect("payment");
@@ -136,11 +143,14 @@ async fn an_x402_express_server_accepts_zk402_through_the_facilitator() {
     let proven = payer.prove(&offer).await.expect("proof");
     let signature = encode_header(&payer.payload(&offer, &proven.submission));
 
-    // The attack: the proof made for GET /weather presented for GET /forecast.
-    assert_eq!(refusal(&forecast, &signature).await, "request_mismatch");
+    // The attack: the proof made for GET /weather presented for GET /forecast, as is and with
+    // the forged Host header.
+    assert_eq!(refusal(&forecast, &signature, None).await, "request_mismatch");
+    let forged_host = format!("{}/weather?", node.base.strip_prefix("http://").unwrap());
+    assert_eq!(refusal(&forecast, &signature, Some(&forged_host)).await, "request_mismatch");
 
     // Served for the resource it was made for, with the SDK's PAYMENT-RESPONSE.
-    let (status, response, body) = get(&weather, Some(&signature), PAYMENT_RESPONSE).await;
+    let (status, response, body) = get(&weather, &[(PAYMENT_SIGNATURE, &signature)], PAYMENT_RESPONSE).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("sunny"), "{body}");
     let sdk_response = response.expect("PAYMENT-RESPONSE");
@@ -150,7 +160,7 @@ async fn an_x402_express_server_accepts_zk402_through_the_facilitator() {
     assert!(!sdk_response.contains(&payer.address().to_string()));
 
     // The replay is refused; the facilitator settles the proof on chain.
-    assert_eq!(refusal(&weather, &signature).await, "nullifier_reserved");
+    assert_eq!(refusal(&weather, &signature, None).await, "nullifier_reserved");
     let deadline = Instant::now() + Duration::from_secs(30);
     while fetch_nullifier_expiry(&scene.chain, &world.policy, &proven.submission.nullifier).await.unwrap().is_none() {
         assert!(Instant::now() < deadline, "not settled within 30 s");
@@ -159,8 +169,8 @@ async fn an_x402_express_server_accepts_zk402_through_the_facilitator() {
 
     // Every header zk402 emits, and the SDK server's: its 402, ours (the gate's), the payer's
     // PAYMENT-SIGNATURE, both PAYMENT-RESPONSEs (the gate serves the receipt's second credit).
-    let (_, sdk_required, _) = get(&weather, None, PAYMENT_REQUIRED).await;
-    let (_, gate_required, _) = get(&scene.merchant.resource_url(), None, PAYMENT_REQUIRED).await;
+    let (_, sdk_required, _) = get(&weather, &[], PAYMENT_REQUIRED).await;
+    let (_, gate_required, _) = get(&scene.merchant.resource_url(), &[], PAYMENT_REQUIRED).await;
     let gate_offer = payer.offer(&scene.merchant.resource_url()).await.unwrap().unwrap();
     let gate_proven = payer.prove(&gate_offer).await.expect("second credit");
     let gate_access = payer.redeem(&gate_offer, &gate_proven).await.expect("the gate serves");
