@@ -10,8 +10,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 accesses=${1:-10}
-bin=${ZK402_BIN:-target/release/zk402}
-[ -x "$bin" ] || cargo build --release -q -p zk402-cli
+if [ -n "${ZK402_BIN:-}" ]; then
+  bin=$ZK402_BIN
+  [ -x "$bin" ] || { echo "error: ZK402_BIN=$bin is not an executable" >&2; exit 1; }
+else
+  bin=target/release/zk402
+  [ -x "$bin" ] || cargo build --release -q -p zk402-cli
+fi
 bin=$(realpath "$bin")
 work=$(mktemp -d)
 export ZK402_PROVER_CACHE_DIR="$work/prover-cache" RUST_LOG=error
