@@ -23,7 +23,7 @@ pub mod verify;
 pub use chain_view::PolicyView;
 pub use challenge::ChallengeKey;
 pub use settle::{SettleConfig, SettleError};
-pub use verify::{Invalid, VerifyError};
+pub use verify::{Invalid, Verified, VerifyError};
 
 use anchor_lang::prelude::Pubkey;
 use chain_view::{ChainClock, PolicyCache};

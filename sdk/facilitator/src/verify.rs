@@ -139,6 +139,19 @@ impl From<ChallengeRefusal> for VerifyError {
     }
 }
 
+/// A payment [`verify`](Facilitator::verify) found valid and reserved: the only way into
+/// [`settle_verified`](Facilitator::settle_verified), so nothing can queue a nullifier for
+/// settlement that was not verified. Made only by this crate.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Verified(Entry);
+
+impl Verified {
+    /// The reservation: nullifier, policy, proof and settlement deadline.
+    pub fn entry(&self) -> &Entry {
+        &self.0
+    }
+}
+
 impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
     /// Verifies `payload` against `requirements` and reserves its nullifier. On `Ok` the proof
     /// is valid, its credit unspent, and no other payment can use that credit until
@@ -147,13 +160,17 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
         &self,
         payload: &PaymentPayload,
         requirements: &PaymentRequirements,
-    ) -> Result<Entry, VerifyError> {
+    ) -> Result<Verified, VerifyError> {
         let outcome = self.check(payload, requirements).await;
         self.metrics.verification(outcome.as_ref().err());
         outcome
     }
 
-    async fn check(&self, payload: &PaymentPayload, requirements: &PaymentRequirements) -> Result<Entry, VerifyError> {
+    async fn check(
+        &self,
+        payload: &PaymentPayload,
+        requirements: &PaymentRequirements,
+    ) -> Result<Verified, VerifyError> {
         let view = self.check_terms(payload, requirements).await?;
         let url = resource(payload)?;
         let info = &payload.accepted.extra.challenge;
@@ -178,7 +195,7 @@ impl<C: Chain, S: NullifierStore> Facilitator<C, S> {
             deadline,
         };
         match self.store.reserve(&entry, crate::unix_now()).await? {
-            Reservation::Reserved => Ok(entry),
+            Reservation::Reserved => Ok(Verified(entry)),
             Reservation::Taken(_) => Err(Invalid::NullifierReserved.into()),
         }
     }

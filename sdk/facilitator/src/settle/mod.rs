@@ -10,7 +10,7 @@ pub mod submit;
 
 use crate::metrics::FAILURE_REASONS;
 use crate::store::{Entry, NullifierStore, State, StoreError};
-use crate::verify::{Invalid, VerifyError};
+use crate::verify::{Invalid, Verified, VerifyError};
 use crate::{Facilitator, Mode};
 use anchor_lang::prelude::Pubkey;
 use std::collections::BTreeMap;
@@ -89,9 +89,7 @@ impl<C: Chain + 'static, S: NullifierStore> Facilitator<C, S> {
     ) -> Result<Option<String>, SettleError> {
         let nullifier = payload.payload.nullifier;
         match self.store.request_hash(&nullifier).await? {
-            None => {
-                self.verify(payload, requirements).await?;
-            }
+            None => return self.settle_verified(self.verify(payload, requirements).await?).await,
             Some(reserved_for) => {
                 self.check_known(payload, requirements).await?;
                 if reserved_for != payload.payload.request_hash {
@@ -99,13 +97,17 @@ impl<C: Chain + 'static, S: NullifierStore> Facilitator<C, S> {
                 }
             }
         }
-        self.settle_verified(&nullifier).await
+        self.enqueue(nullifier).await
     }
 
-    /// [`settle`](Self::settle) for a nullifier this process has just reserved through
-    /// [`verify`](Self::verify) (the in-process gate), without checking the proof again.
-    pub async fn settle_verified(&self, nullifier: &[u8; 32]) -> Result<Option<String>, SettleError> {
-        let nullifier = *nullifier;
+    /// [`settle`](Self::settle) for a payment [`verify`](Self::verify) has just accepted (the
+    /// in-process gate), without checking the proof again.
+    pub async fn settle_verified(&self, verified: Verified) -> Result<Option<String>, SettleError> {
+        self.enqueue(verified.entry().nullifier).await
+    }
+
+    /// Queues a reserved nullifier and, as the mode asks, returns at once or awaits the chain.
+    async fn enqueue(&self, nullifier: [u8; 32]) -> Result<Option<String>, SettleError> {
         let state = self.store.enqueue(&nullifier).await?;
         self.wake.notify_one();
         match (self.config.mode, state) {

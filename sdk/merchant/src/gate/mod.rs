@@ -226,8 +226,8 @@ impl<C: Chain + 'static, S: NullifierStore> Shared<C, S> {
             return Err(Failure::Refused(Refusal::MethodMismatch));
         }
         let requirements = self.requirements(challenge.clone());
-        let entry = self.facilitator.verify(payload, &requirements).await?;
-        Ok(self.facilitator.settle_verified(&entry.nullifier).await?)
+        let verified = self.facilitator.verify(payload, &requirements).await?;
+        Ok(self.facilitator.settle_verified(verified).await?)
     }
 
     /// Our requirements around `challenge`.
