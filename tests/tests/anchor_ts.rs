@@ -29,6 +29,7 @@ use zk402_chain::program::{
 use zk402_chain::rpc::server;
 use zk402_chain::{Chain, Finality};
 use zk402_circuit::SigningKey;
+use zk402_x402::hex::encode as hex;
 
 /// What the merchant is funded with before the client runs.
 const FUNDING: u64 = 10_000_000_000;
@@ -37,10 +38,6 @@ const POLICY_ID: u64 = 18_446_744_073_709_551_557;
 
 fn client_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../programs/zk402-verifier/idl/client")
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Runs `idl/client/call.mjs` on `input` (as its argument) and returns what it printed.
