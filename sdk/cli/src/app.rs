@@ -226,8 +226,8 @@ pub async fn serve_configured(chain: Arc<ChainBackend>, config: &MerchantConfig)
     let issuer = Issuer::new(chain.clone(), issuer_key, issuer_config, ledger);
     let stats_chain = chain.clone();
     let extra = move || stats_chain.rpc_stats().map(|stats| render_rpc(&stats)).unwrap_or_default();
-    let facilitator =
-        start_facilitator(&config.facilitator, network_of(config)?, vec![gate.policy], chain.clone()).await?;
+    let facilitator_config = config.facilitator.config(network_of(config)?, vec![gate.policy])?;
+    let facilitator = start_facilitator(facilitator_config, &config.facilitator, chain.clone()).await?;
     let worker = facilitator.spawn_worker();
     let router = merchant_router(gate, facilitator, issuer, extra);
     let listener = TcpListener::bind(&config.bind).await.map_err(|e| format!("bind {}: {e}", config.bind))?;
@@ -251,18 +251,9 @@ pub(crate) async fn serve_until_ctrl_c(
     served
 }
 
-/// The facilitator `settings` describe, over `chain`, for `policies` on `network`.
+/// The facilitator of `config` (from [`FacilitatorSettings::config`]), over `chain`, with the
+/// fee payer and store `settings` name.
 pub async fn start_facilitator<C: Chain + 'static>(
-    settings: &FacilitatorSettings,
-    network: Network,
-    policies: Vec<anchor_lang::prelude::Pubkey>,
-    chain: C,
-) -> Result<Arc<Facilitator<C, AnyStore>>, String> {
-    start_facilitator_with(settings.config(network, policies)?, settings, chain).await
-}
-
-/// The facilitator of `config`, with the fee payer and store `settings` name.
-async fn start_facilitator_with<C: Chain + 'static>(
     config: FacilitatorConfig,
     settings: &FacilitatorSettings,
     chain: C,
@@ -281,11 +272,11 @@ pub async fn serve_facilitator(chain: Arc<ChainBackend>, config: &FacilitatorFil
         .iter()
         .map(|p| anchor_lang::prelude::Pubkey::from_str(p).map_err(|e| format!("policy {p:?}: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut settings = config.facilitator.config(network, policies)?;
+    let mut facilitator_config = config.facilitator.config(network, policies)?;
     if let Some(ttl) = config.challenge_ttl_secs {
-        settings.challenge_ttl_secs = ttl;
+        facilitator_config.challenge_ttl_secs = ttl;
     }
-    let facilitator = start_facilitator_with(settings, &config.facilitator, chain).await?;
+    let facilitator = start_facilitator(facilitator_config, &config.facilitator, chain).await?;
     let worker = facilitator.spawn_worker();
     let listener = TcpListener::bind(&config.bind).await.map_err(|e| format!("bind {}: {e}", config.bind))?;
     println!("facilitator serving /supported, /verify, /settle, /challenge on {}", config.bind);
