@@ -3,9 +3,10 @@
 //! registration users copy, its `HTTPFacilitatorClient` pointed at the merchant's zk402
 //! facilitator) serves a zk402 payer end to end, refuses the replay and a proof made for another
 //! of its resources, also when the client forges the Host header (each route states its resource
-//! URL, so the challenge names the route, not the Host the client sent); the SDK's schema validators accept every header zk402 emits and our
-//! decoders read the SDK's encodings back; the facilitator answers the SDK client's calls,
-//! error paths included (`examples/x402-express/test/interop.mjs`).
+//! URL, so the challenge names the route, not the Host the client sent); the SDK's schema
+//! validators accept every header zk402 emits and our decoders read the SDK's encodings back; the
+//! facilitator answers the SDK client's calls, error paths included
+//! (`examples/x402-express/test/interop.mjs`).
 //!
 //! Needs Node.js and `npm ci --prefix examples/x402-express` (scripts/test.sh runs it).
 
